@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tcpconn internal interfaces shared by the module's files (and compiled
+ * into the KUnit module as well).
+ */
+#ifndef _TCPCONN_H
+#define _TCPCONN_H
+
+#include <linux/in6.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+
+struct net;
+struct sock;
+
+/**
+ * struct tcpconn_listener - snapshot of one listening socket
+ * @family: AF_INET or AF_INET6
+ * @addr: local address; only the first 4 bytes are used for AF_INET
+ * @port: local port, host order
+ * @ifindex: SO_BINDTODEVICE interface index, 0 if none
+ * @syn_queue: request sockets (SYN_RECV) currently queued
+ * @syn_young: of those, the ones whose SYN-ACK was never retransmitted
+ * @accept_queue: established children waiting for accept()
+ * @backlog: effective accept-queue limit (sk_max_ack_backlog)
+ * @drops: sk_drops of the listener
+ * @uid: socket owner
+ * @inode: socket inode number, 0 for a socket without a file
+ * @cookie: socket cookie, as inet_diag reports it
+ * @reuseport: SO_REUSEPORT is set
+ * @v6only: IPV6_V6ONLY is set (AF_INET6 only)
+ */
+struct tcpconn_listener {
+	u8 family;
+	struct in6_addr addr;
+	u16 port;
+	int ifindex;
+	u32 syn_queue;
+	u32 syn_young;
+	u32 accept_queue;
+	u32 backlog;
+	u32 drops;
+	kuid_t uid;
+	u64 inode;
+	u64 cookie;
+	bool reuseport;
+	bool v6only;
+};
+
+/**
+ * typedef tcpconn_visit_t - walker callback
+ * @sk: a listening socket of the walked netns; a reference is held and no
+ *	lock is, so the callback may sleep
+ * @arg: the walker caller's cookie
+ *
+ * Return: 0 to continue; a negative errno stops the walk, and the walk
+ * position stays on @sk so that a resumed walk visits it again.
+ */
+/**
+ * tcpconn_listener_full() - is the accept queue full?
+ * @l: listener snapshot
+ *
+ * Same test as sk_acceptq_is_full(): the kernel lets the queue reach
+ * backlog + 1 before it drops, so "full" is strictly greater.
+ *
+ * Return: true when new handshakes are being refused or dropped.
+ */
+static inline bool tcpconn_listener_full(const struct tcpconn_listener *l)
+{
+	return l->accept_queue > l->backlog;
+}
+
+typedef int (*tcpconn_visit_t)(struct sock *sk, void *arg);
+
+/**
+ * struct tcpconn_walk_pos - resumable position in the listening hash
+ * @bucket: lhash2 bucket to continue from
+ * @skip: sockets of the walked netns already visited in @bucket
+ */
+struct tcpconn_walk_pos {
+	u32 bucket;
+	u32 skip;
+};
+
+int tcpconn_walk_listeners(struct net *net, struct tcpconn_walk_pos *pos,
+			   tcpconn_visit_t visit, void *arg);
+int tcpconn_walk_listener_bucket(struct net *net, struct tcpconn_walk_pos *pos,
+				 tcpconn_visit_t visit, void *arg);
+u32 tcpconn_listener_buckets(struct net *net);
+
+void tcpconn_listener_snapshot(struct sock *sk, struct tcpconn_listener *l);
+
+int tcpconn_netlink_init(void);
+void tcpconn_netlink_exit(void);
+int tcpconn_proc_init(void);
+void tcpconn_proc_exit(void);
+
+#endif /* _TCPCONN_H */

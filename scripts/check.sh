@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make check`: install what is missing, build for every supported kernel,
+# run host unit tests, style checks, then KUnit and the integration tests
+# in QEMU on each kernel. Prints per-kernel lines and a final
+# "N passed, N failed"; exits non-zero on any failure.
+#
+#   TCPCONN_KERNELS="deb61 deb612 sid debug"   (default: all four)
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+kernels=${TCPCONN_KERNELS:-deb61 deb612 sid debug}
+logs=$top/build/check
+rm -rf "$logs"
+mkdir -p "$logs"
+pass=0
+fail=0
+summary=()
+
+# count FILE LABEL: add the ok/not ok lines of FILE to the totals
+count() {
+	local p f
+	p=$(grep -c '^ok - ' "$1")
+	f=$(grep -c '^not ok - ' "$1")
+	pass=$((pass + p))
+	fail=$((fail + f))
+	summary+=("$(printf '%-28s %4d passed, %d failed' "$2" "$p" "$f")")
+	grep '^not ok - ' "$1" | sed 's/^/  /' >&2
+}
+
+# step LOG NAME CMD...: one pass/fail line for a whole command
+step() {
+	local log=$1 name=$2
+	shift 2
+	if "$@" >"$log" 2>&1; then
+		echo "ok - $name"
+	else
+		echo "not ok - $name: see ${log#"$top"/}"
+		tail -n 20 "$log" | sed 's/^/    /' >&2
+	fi
+}
+
+start=$SECONDS
+echo "== dependencies"
+scripts/deps.sh || { echo "deps failed"; echo "0 passed, 1 failed"; exit 1; }
+
+echo "== host: client build and unit tests"
+host=$logs/host.txt
+step "$logs/userspace-build.log" "userspace build" make -s -C userspace >"$host"
+if make -s -C userspace test >"$logs/unit.log" 2>&1; then :; fi
+# the cmocka wrapper ends with "N passed, N failed": fold it in as counts
+read -r up uf < <(sed -n 's/^\([0-9]\+\) passed, \([0-9]\+\) failed.*/\1 \2/p' \
+	"$logs/unit.log" | tail -n 1)
+if [ -n "${up:-}" ]; then
+	for ((i = 0; i < up; i++)); do echo "ok - unit $i"; done >>"$host"
+	for ((i = 0; i < uf; i++)); do echo "not ok - unit $i: see unit.log"; done >>"$host"
+else
+	echo "not ok - unit tests: no summary line, see build/check/unit.log" >>"$host"
+fi
+count "$host" "host (unit, build)"
+
+echo "== style"
+style=$logs/style.txt
+step "$logs/style.log" "checkpatch --strict + sparse C=2" scripts/style.sh >"$style"
+count "$style" "style"
+
+for k in $kernels; do
+	echo "== kernel $k"
+	kres=$logs/$k.txt
+	: >"$kres"
+	t0=$SECONDS
+	if ! env_file=$(scripts/kernels.sh fetch "$k" 2>"$logs/$k-fetch.log"); then
+		echo "not ok - $k: fetch kernel: see build/check/$k-fetch.log" >>"$kres"
+		tail -n 20 "$logs/$k-fetch.log" >&2
+		count "$kres" "$k (not available)"
+		continue
+	fi
+	kver=$(. "$env_file" && echo "$KVER")
+	if ! bdir=$(scripts/build-module.sh "$k" 2>"$logs/$k-build.log"); then
+		echo "not ok - $k: build tcpconn.ko: see build/check/$k-build.log" >>"$kres"
+		tail -n 30 "$logs/$k-build.log" >&2
+		count "$kres" "$k $kver"
+		continue
+	fi
+	echo "ok - $k: build tcpconn.ko" >>"$kres"
+	out=$logs/$k-guest
+	mkdir -p "$out"
+	if scripts/vm-run.sh "$k" "$out" --mem 2048 -- tests/guest-main.sh "$bdir" \
+		>"$logs/$k-vm.log" 2>&1; then
+		echo "ok - $k: guest clean (no kernel warnings, completed)" >>"$kres"
+	else
+		echo "not ok - $k: guest run: $(tail -n 1 "$logs/$k-vm.log")" >>"$kres"
+		tail -n 40 "$logs/$k-vm.log" >&2
+	fi
+	[ -f "$out/results.txt" ] && cat "$out/results.txt" >>"$kres"
+	count "$kres" "$k $kver ($((SECONDS - t0))s)"
+done
+
+echo
+echo "== results ($((SECONDS - start))s)"
+printf '%s\n' "${summary[@]}"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Install every host package tcpconn needs to build, test and demo.
+# Idempotent and quiet when everything is already there.
+set -euo pipefail
+
+PKGS=(
+	# build: module and client
+	build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio
+	xz-utils zstd rsync pkg-config libmnl-dev libcmocka-dev libjson-c-dev
+	sparse
+	# kernels from the archive
+	dpkg-dev
+	# debug kernel source (tarball in /usr/src; build-debug-kernel.sh)
+	linux-source-6.12
+	# guest
+	qemu-system-x86 busybox-static iproute2 nftables procps python3
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: need root to install: ${missing[*]}" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,64 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside the QEMU guest (scripts/vm-run.sh), as root, cwd = the repo.
+#   tests/guest-main.sh BUILD_DIR
+# Appends one "ok - NAME" / "not ok - NAME: why" line per check to
+# $OUT/results.txt; scripts/check.sh counts them on the host.
+B=${1:?usage: guest-main.sh BUILD_DIR}
+STAT=userspace/tcpconn-stat
+RES=$OUT/results.txt
+: >"$RES"
+
+result() {	# result ok|not ok NAME [why]
+	line="$1 - $KNAME: $2${3:+: $3}"
+	echo "$line" >>"$RES"
+	echo "$line"
+}
+
+check_not_loaded() {	# the client must say the module is missing, exit 3
+	msg=$($STAT --listeners 2>&1)
+	rc=$?
+	if [ $rc -eq 3 ] && echo "$msg" | grep -q insmod; then
+		result ok "client without module ($1): exit 3 with load hint"
+	else
+		result "not ok" "client without module ($1)" "rc=$rc msg=$msg"
+	fi
+}
+
+echo "guest: $(uname -r), $(nproc) cpus"
+check_not_loaded "before insmod"
+
+if insmod "$B/tcpconn.ko"; then
+	result ok "insmod tcpconn.ko"
+else
+	result "not ok" "insmod tcpconn.ko" "see console.log"
+	exit 1
+fi
+
+/usr/bin/python3 tests/integration/run.py --stat "$STAT" 2>&1 |
+	sed "s/^\(\(not \)\{0,1\}ok\) - /\1 - $KNAME: /" | tee -a "$RES"
+
+if [ "$KNAME" = debug ]; then
+	# KUnit: socket tests run in a throwaway netns held by this sleeper.
+	unshare -n sh -c 'ip link set lo up; exec sleep 600' &
+	holder=$!
+	sleep 1
+	if [ -f "$B/tcpconn_kunit.ko" ] &&
+	   insmod "$B/tcpconn_kunit.ko" netns_pid=$holder; then
+		dmesg | /usr/bin/python3 tests/ktap.py tcpconn_ |
+			sed "s/^\(\(not \)\{0,1\}ok\) - /\1 - $KNAME: /" |
+			tee -a "$RES"
+		rmmod tcpconn_kunit || result "not ok" "rmmod tcpconn_kunit"
+	else
+		result "not ok" "kunit: tcpconn_kunit.ko missing or failed to load"
+	fi
+	kill $holder 2>/dev/null
+fi
+
+if rmmod tcpconn; then
+	result ok "rmmod tcpconn"
+	check_not_loaded "after rmmod"
+else
+	result "not ok" "rmmod tcpconn"
+fi
+exit 0
