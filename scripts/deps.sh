@@ -9,6 +9,8 @@ PKGS=(
 	build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio
 	xz-utils zstd rsync pkg-config libmnl-dev libcmocka-dev libjson-c-dev
 	sparse
+	# client tests: make -C userspace valgrind
+	valgrind
 	# kernels from the archive
 	dpkg-dev
 	# debug kernel source (tarball in /usr/src; build-debug-kernel.sh)

@@ -162,6 +162,16 @@ mount -t bpf bpf $R/sys/fs/bpf 2>/dev/null
 mkdir -p /sys/kernel/debug
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 
+# The kernel's request_module() (rtnl "type veth", nft expressions, netlink
+# families...) runs /sbin/modprobe in PID 1's root, i.e. this initramfs,
+# not the chroot.  Forward it to the host's kmod in the chroot, which sees
+# MODDIR at /lib/modules/$KVER and handles .ko.xz/.ko.zst.
+cat >/sbin/modprobe <<EOF
+#!/bin/sh
+exec /bin/chroot $R /sbin/modprobe "\$@"
+EOF
+chmod 755 /sbin/modprobe
+
 hostname tcpconn-vm
 # A fresh kernel leaves lo down in the initial netns; tests use loopback.
 ip link set lo up || die "lo up"
