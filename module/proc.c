@@ -130,7 +130,8 @@ static int __net_init tcpconn_proc_net_init(struct net *net)
 {
 	struct proc_dir_entry *dir;
 
-	dir = proc_mkdir_data(TCPCONN_PROC_DIR, 0555, net->proc_net, NULL);
+	/* seq_open_net() finds the netns in the parent directory's data. */
+	dir = proc_mkdir_data(TCPCONN_PROC_DIR, 0555, net->proc_net, net);
 	if (!dir)
 		return -ENOMEM;
 	if (!proc_create_net_data("listeners", 0444, dir,

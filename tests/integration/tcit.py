@@ -140,7 +140,7 @@ def as_v6(addr):
 # --------------------------------------------------------------------------
 # Namespaces and sockets
 
-@dataclasses.dataclass
+@dataclasses.dataclass(eq=False)
 class Listener:
     sock: socket.socket
     family: str
@@ -731,10 +731,10 @@ def check_with_ss(t, ns, fetch, filt=(), young_exact=True, who="tcpconn",
         probs = compare_with_ss(rows, l1, r1, im, known, young_exact, who,
                                 all_listeners=not filt)
         if probs:
-            det = ["ss: " + s.line for s in l1[:15]] + \
-                  ["ss syn-recv: " + s.line for s in r1[:10]] + \
-                  ["%s: %s" % (who, _row_text(r)) for r in rows[:15]] + \
-                  probs[1:12]
+            det = probs[1:8] + \
+                  ["ss: " + s.line.strip() for s in l1[:8]] + \
+                  ["ss syn-recv: " + s.line.strip() for s in r1[:8]] + \
+                  ["%s: %s" % (who, _row_text(r)) for r in rows[:8]]
             raise TestFail(probs[0] + ("; and %d more" % (len(probs) - 1)
                                        if len(probs) > 1 else ""), det)
         return rows, l1
