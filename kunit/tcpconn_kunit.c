@@ -124,19 +124,30 @@ static void kt_connect(struct kunit *test, int family, u16 port)
 			      "connect: %d", err);
 }
 
-/* Poll a snapshot until @field reaches @want (handshakes are asynchronous). */
-#define kt_wait_for(sk, field, want) ({					\
-	struct tcpconn_listener __l;					\
-	int __ms = 0;							\
-	for (;;) {							\
-		tcpconn_listener_snapshot((sk), &__l);			\
-		if (__l.field == (want) || __ms >= KT_WAIT_MS)		\
-			break;						\
-		msleep(10);						\
-		__ms += 10;						\
-	}								\
-	__l.field;							\
-})
+static u32 kt_accept_queue(const struct tcpconn_listener *l)
+{
+	return l->accept_queue;
+}
+
+static u32 kt_syn_queue(const struct tcpconn_listener *l)
+{
+	return l->syn_queue;
+}
+
+/* Poll until a snapshot value reaches @want: handshakes are asynchronous. */
+static u32 kt_wait_for(struct sock *sk,
+		       u32 (*get)(const struct tcpconn_listener *), u32 want)
+{
+	struct tcpconn_listener l;
+	int ms;
+
+	for (ms = 0; ; ms += 20) {
+		tcpconn_listener_snapshot(sk, &l);
+		if (get(&l) == want || ms >= KT_WAIT_MS)
+			return get(&l);
+		msleep(20);
+	}
+}
 
 /* ---- pure helpers ---- */
 
@@ -205,7 +216,7 @@ static void tcpconn_accept_queue_test(struct kunit *test)
 	for (i = 0; i < c->clients; i++)
 		kt_connect(test, AF_INET, KT_PORT);
 
-	KUNIT_EXPECT_EQ(test, kt_wait_for(lsn->sk, accept_queue, want), want);
+	KUNIT_EXPECT_EQ(test, kt_wait_for(lsn->sk, kt_accept_queue, want), want);
 	msleep(200);	/* and it must not grow past the limit */
 	tcpconn_listener_snapshot(lsn->sk, &l);
 	KUNIT_EXPECT_EQ(test, l.accept_queue, want);
@@ -225,17 +236,17 @@ static void tcpconn_syn_queue_test(struct kunit *test)
 	const int k = 5, defer_secs = 30;
 	struct tcpconn_listener l;
 	struct socket *lsn;
-	int i;
+	int i, err;
 
 	lsn = kt_listen(test, ctx->net, AF_INET, KT_PORT + 1, 16, false);
-	KUNIT_ASSERT_EQ(test, lsn->ops->setsockopt(lsn, SOL_TCP,
-						    TCP_DEFER_ACCEPT,
-						    KERNEL_SOCKPTR(&defer_secs),
-						    sizeof(defer_secs)), 0);
+	err = lsn->ops->setsockopt(lsn, SOL_TCP, TCP_DEFER_ACCEPT,
+				   KERNEL_SOCKPTR(&defer_secs),
+				   sizeof(defer_secs));
+	KUNIT_ASSERT_EQ(test, err, 0);
 	for (i = 0; i < k; i++)
 		kt_connect(test, AF_INET, KT_PORT + 1);
 
-	KUNIT_EXPECT_EQ(test, kt_wait_for(lsn->sk, syn_queue, (u32)k), (u32)k);
+	KUNIT_EXPECT_EQ(test, kt_wait_for(lsn->sk, kt_syn_queue, k), (u32)k);
 	tcpconn_listener_snapshot(lsn->sk, &l);
 	KUNIT_EXPECT_EQ(test, l.accept_queue, 0U);
 	KUNIT_EXPECT_LE(test, l.syn_young, l.syn_queue);

@@ -30,13 +30,10 @@ void tcpconn_listener_snapshot(struct sock *sk, struct tcpconn_listener *l)
 
 	memset(l, 0, sizeof(*l));
 	l->family = sk->sk_family;
-#if IS_ENABLED(CONFIG_IPV6)
-	if (sk->sk_family == AF_INET6) {
+	if (IS_ENABLED(CONFIG_IPV6) && sk->sk_family == AF_INET6) {
 		l->addr = sk->sk_v6_rcv_saddr;
 		l->v6only = !!sk->sk_ipv6only;
-	} else
-#endif
-	{
+	} else {
 		l->addr.s6_addr32[0] = inet_sk(sk)->inet_rcv_saddr;
 	}
 	l->port = sk->sk_num;
