@@ -10,6 +10,10 @@
  * netns_pid parameter (a throwaway `unshare -n` process with lo up), so
  * fixed ports are free and no other socket can disturb the counts.
  */
+/* First: walk.c sets pr_fmt, which must precede every printk.h user. */
+#include "../module/walk.c"
+#include "../module/listener.c"
+
 #include <kunit/test.h>
 #include <linux/delay.h>
 #include <linux/in.h>
@@ -22,8 +26,6 @@
 #include <net/net_namespace.h>
 #include <net/sock.h>
 
-#include "../module/walk.c"
-#include "../module/listener.c"
 
 static int netns_pid;
 module_param(netns_pid, int, 0444);
@@ -233,7 +235,8 @@ static void tcpconn_accept_queue_test(struct kunit *test)
 static void tcpconn_syn_queue_test(struct kunit *test)
 {
 	struct kt_ctx *ctx = test->priv;
-	const int k = 5, defer_secs = 30;
+	const int k = 5;
+	int defer_secs = 30;
 	struct tcpconn_listener l;
 	struct socket *lsn;
 	int i, err;

@@ -11,8 +11,9 @@ PKGS=(
 	sparse
 	# client tests: make -C userspace valgrind
 	valgrind
-	# kernels from the archive
-	dpkg-dev
+	# kernels from the archive (kernels.sh: private apt roots are
+	# verified with the archive keyring; Debian's 6.x headers call gcc-12)
+	dpkg-dev debian-archive-keyring gcc-12
 	# debug kernel source (tarball in /usr/src; build-debug-kernel.sh)
 	linux-source-6.12
 	# guest

@@ -101,6 +101,8 @@ apt_root() {
 		-o "Acquire::PDiffs=false"
 		-o "Acquire::IndexTargets::deb::Contents-deb::DefaultEnabled=false"
 		-o "Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false"
+		-o "Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled=false"
+		-o "Acquire::IndexTargets::deb::DEP-11-icons-small::DefaultEnabled=false"
 		# apt drops to _apt for downloads, which cannot write into our
 		# root-owned directories; we only fetch signed, hashed files.
 		-o "APT::Sandbox::User=$(id -un)"
@@ -150,9 +152,10 @@ resolve() {
 	# signing lags, its -unsigned twin from the same source build does.
 	img=$(pick_version "$DEBVER" "linux-image-$ABI" "linux-image-$ABI-unsigned")
 	WANT=("$img=$DEBVER" "$hdr=$DEBVER")
-	# Since 6.17 the image is a metapackage over linux-binary-<abi>
+	# In sid (7.x) the image is a metapackage over linux-binary-<abi>
 	# (vmlinuz), linux-modules-<abi> and linux-base-<abi> (config,
-	# System.map): take every dependency that carries the ABI.
+	# System.map); bookworm's depends on none. Take every dependency
+	# that carries the ABI.
 	for d in $(pkg_deps "$img"); do
 		[[ $d == *-"$ABI" ]] || continue
 		p=$(pick_version "$DEBVER" "$d" "${d/#linux-binary-/linux-binary-unsigned-}")
@@ -253,7 +256,8 @@ prepare_source() {
 		cp "$src/.config" "$KDIR/.config"
 		rm -rf "$work"
 	else
-		# Older/newer layout without the helper: keep the whole tree.
+		# A source without the helper: keep the whole tree.
+		mkdir -p "$(dirname "$KDIR")"
 		mv "$src" "$KDIR"
 		rm -rf "$work"
 	fi
@@ -341,6 +345,11 @@ fetch() {
 	# One fetch per kernel at a time; the runner may start several.
 	exec 9>"$KROOT/.$name.lock"
 	flock 9
+	# Whoever held the lock may just have fetched it.
+	if [ "${TCPCONN_KERNEL_REFRESH:-0}" != 1 ] && cached_ok; then
+		echo "$ENV"
+		return
+	fi
 	t0=$SECONDS
 
 	apt_root "$SUITE"
@@ -359,6 +368,9 @@ fetch() {
 	log "$name: $ABI ($DEBVER): ${WANT[*]%%=*}"
 
 	rm -rf "$DIR"
+	# A failed fetch keeps its logs but not the GBs of source and .debs;
+	# without kernel.env the next fetch starts over anyway.
+	trap '[ -f "$ENV" ] || rm -rf "$DIR/work" "$DIR/debs"' EXIT
 	ROOT=$DIR/root
 	DEBS=$DIR/debs
 	mkdir -p "$ROOT" "$DEBS"

@@ -160,8 +160,16 @@ key=$({
 } | sha256sum | cut -c1-16)
 dest=$CACHE/$KVER-$key
 if [ -f "$dest/initramfs.cpio" ] && [ -f "$dest/initramfs.env" ]; then
+	touch "$dest" # mtime = last use, for the pruning below
 	echo "$dest"
 	exit 0
+fi
+# Every script edit makes a new key; drop images unused for a week and
+# builds left over by killed runs.
+if [ -d "$CACHE" ]; then
+	find "$CACHE" -mindepth 1 -maxdepth 1 -type d \
+		\( -name '.build.*' -mmin +60 -o ! -name '.build.*' -mtime +7 \) \
+		-exec rm -rf {} + 2>/dev/null || true
 fi
 
 # ---- build -----------------------------------------------------------------
@@ -211,6 +219,7 @@ done
 	cpio --null -o -H newc --quiet -R 0:0) >"$work/initramfs.cpio"
 echo "TRANSPORT=$TRANSPORT" >"$work/initramfs.env"
 rm -rf "$root"
+chmod 755 "$work" # mktemp made it 0700
 # Atomic publish: concurrent runs may build the same key; the loser's copy
 # is simply dropped.
 if mv -T "$work" "$dest" 2>/dev/null; then

@@ -106,6 +106,7 @@ pvh_kernel() { # bzImage -> prints the path to boot
 	dir=${TCPCONN_CACHE:-/var/cache/tcpconn}/vmlinux
 	sum=$(sha256sum <"$bz" | cut -c1-32)
 	if [ -f "$dir/$sum.elf" ]; then
+		touch "$dir/$sum.elf" # mtime = last use, for pruning
 		echo "$dir/$sum.elf"
 		return
 	fi
@@ -114,6 +115,10 @@ pvh_kernel() { # bzImage -> prints the path to boot
 		return
 	fi
 	mkdir -p "$dir"
+	# ~70 MB each: drop those unused for a week (and killed extractions)
+	find "$dir" -mindepth 1 -maxdepth 1 -type f \
+		\( -name '.elf.*' -mmin +60 -o -name '*.elf' -mtime +7 \) \
+		-delete 2>/dev/null || true
 	# x86 boot protocol: payload_offset/payload_length at 0x248/0x24c,
 	# relative to the protected-mode code after (setup_sects + 1) sectors.
 	setup=$(od -An -tu1 -j $((0x1f1)) -N1 "$bz" | tr -d ' ')
@@ -133,6 +138,7 @@ pvh_kernel() { # bzImage -> prints the path to boot
 	# (no "readelf | grep -q": under pipefail readelf's SIGPIPE fails it)
 	if readelf -h "$tmp" >/dev/null 2>&1 &&
 		[[ $(readelf -n "$tmp" 2>/dev/null) == *'(0x00000012)'* ]]; then
+		chmod 644 "$tmp"
 		mv "$tmp" "$dir/$sum.elf"
 		echo "$dir/$sum.elf"
 	else
@@ -229,9 +235,11 @@ qargs=(
 
 RUNDIR=$(mktemp -d "${TMPDIR:-/tmp}/vm-run.XXXXXX")
 vfs_pids=()
+qemu_pid=
+tail_pid=
 cleanup() {
 	local p
-	for p in "${vfs_pids[@]}"; do
+	for p in $qemu_pid $tail_pid "${vfs_pids[@]}"; do
 		kill "$p" 2>/dev/null || true
 	done
 	rm -rf "$RUNDIR"
@@ -286,15 +294,22 @@ virtiofs)
 esac
 
 t0=$(date +%s.%N)
-set +e
-if [ "$QUIET" = 1 ]; then
-	timeout -k 10 "$TIMEOUT" "$QEMU" "${qargs[@]}" </dev/null >"$CONSOLE" 2>&1
-	qrc=$?
-else
-	timeout -k 10 "$TIMEOUT" "$QEMU" "${qargs[@]}" </dev/null 2>&1 | tee "$CONSOLE"
-	qrc=${PIPESTATUS[0]}
+# QEMU writes the console to a file; streaming is a tail that ends with
+# QEMU.  Both run in the background so that the EXIT trap can stop them
+# when we are killed (timeout(1) passes TERM on to QEMU).
+timeout -k 10 "$TIMEOUT" "$QEMU" "${qargs[@]}" </dev/null >"$CONSOLE" 2>&1 &
+qemu_pid=$!
+if [ "$QUIET" != 1 ]; then
+	tail -n +1 -f --pid="$qemu_pid" "$CONSOLE" &
+	tail_pid=$!
 fi
-set -e
+qrc=0
+wait "$qemu_pid" || qrc=$?
+qemu_pid=
+if [ -n "$tail_pid" ]; then
+	wait "$tail_pid" || true
+	tail_pid=
+fi
 t1=$(date +%s.%N)
 total=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 
@@ -322,12 +337,12 @@ bad=$({
 	[ ! -f "$OUTDIR/kmemleak.log" ] || grep -E "$BAD" "$OUTDIR/kmemleak.log" || true
 } | { grep -v 'Command line:' || true; } | head -n1)
 
-[ $qrc -ne 124 ] && [ $qrc -ne 137 ] ||
+[ "$qrc" -ne 124 ] && [ "$qrc" -ne 137 ] ||
 	verdict 124 "timeout after ${TIMEOUT}s${bad:+; kernel reported: $bad}"
 [ -z "$bad" ] || verdict 123 "kernel reported: $bad"
 setup=$(tr -d '\r' <"$CONSOLE" | grep -m1 '^TCPCONN-GUEST-SETUP-FAILED' || true)
 [ -z "$setup" ] || verdict 125 "guest setup failed: ${setup#*: }"
-[ $qrc -eq 0 ] || verdict 125 "QEMU exited with status $qrc"
+[ "$qrc" -eq 0 ] || verdict 125 "QEMU exited with status $qrc"
 [ -f "$OUTDIR/guest-rc" ] || verdict 125 "guest left no guest-rc"
 rc=$(cat "$OUTDIR/guest-rc")
 [[ $rc =~ ^[0-9]+$ ]] || verdict 125 "garbled guest-rc '$rc'"

@@ -64,11 +64,11 @@ def clip(text, lines=40):
     return out
 
 
-def run(argv, *, timeout=60, check=True, input=None):
+def run(argv, *, timeout=60, check=True, input=None, preexec_fn=None):
     """Run argv, capture text output; failures become TestFail."""
     try:
         p = subprocess.run(argv, input=input, capture_output=True,
-                           text=True, timeout=timeout)
+                           text=True, timeout=timeout, preexec_fn=preexec_fn)
     except FileNotFoundError as e:
         raise TestFail("cannot run %s: %s" % (argv[0], e))
     except PermissionError as e:
@@ -166,11 +166,14 @@ class Netns:
     def _delete(self):
         run(["ip", "netns", "del", self.name], timeout=30)
 
-    def cmd(self, argv):
-        return ["ip", "netns", "exec", self.name] + list(argv)
-
-    def run(self, argv, **kw):
-        return run(self.cmd(argv), **kw)
+    def run(self, argv, via_ip=False, **kw):
+        """Run argv in this netns: by default setns() in the child before
+        exec (cheap); via_ip=True runs it the way an admin would, under
+        `ip netns exec` (which also remounts /sys)."""
+        if via_ip:
+            return run(["ip", "netns", "exec", self.name] + list(argv), **kw)
+        fd = self.fd
+        return run(argv, preexec_fn=lambda: setns(fd), **kw)
 
     def ip(self, args, **kw):
         return run(["ip", "-n", self.name] + list(args), **kw)
@@ -240,9 +243,31 @@ class Netns:
         return out
 
     def ifindexes(self):
-        """name -> ifindex, from `ip -j link` in this netns."""
-        p = self.ip(["-j", "link", "show"])
-        return {l["ifname"]: l["ifindex"] for l in json.loads(p.stdout)}
+        """name -> ifindex of this netns (if_nameindex(3), i.e. rtnetlink)."""
+        with self.entered():
+            return {name: idx for idx, name in socket.if_nameindex()}
+
+    def read_chunked(self, path, chunk):
+        """Read a /proc file of this netns with read(chunk) calls."""
+        with self.entered():
+            # /proc/net is /proc/self/net: the netns of the thread group
+            # leader, which is this (single-threaded) process
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except OSError as e:
+                raise TestFail("cannot open %s in %s: %s" % (path, self.name, e))
+        try:
+            out = []
+            while True:
+                b = os.read(fd, chunk)
+                if not b:
+                    break
+                out.append(b)
+            return b"".join(out).decode()
+        except OSError as e:
+            raise TestFail("reading %s in %s: %s" % (path, self.name, e))
+        finally:
+            os.close(fd)
 
     def sysctl(self, key, value):
         path = "/proc/sys/" + key.replace(".", "/")
@@ -271,9 +296,18 @@ def veth_pair(t, a, b, v4=True, v6=True, name_a="tcvA", name_b="tcvB"):
         flags = json.loads(p.stdout)[0].get("flags", [])
         return "LOWER_UP" in flags, flags
     wait_until(carrier, "veth %s carrier" % name_a, timeout=10)
+    # static neighbours: a SYN leaves inside connect(), with no ARP/ND wait
+    mac = {}
+    for ns, dev in ((a, name_a), (b, name_b)):
+        mac[dev] = json.loads(ns.ip(["-j", "link", "show", dev]).stdout)[0]["address"]
+    for ns, dev, other, i in ((a, name_a, name_b, 1), (b, name_b, name_a, 0)):
+        for fam, addrs, on in (("-4", VETH_V4, v4), ("-6", VETH_V6, v6)):
+            if on:
+                ns.ip([fam, "neigh", "replace", addrs[i], "lladdr", mac[other],
+                       "dev", dev, "nud", "permanent"])
 
 
-NFT_DROP_SYNACK = """table inet tcit {
+NFT_PEER_DROP = """table inet tcit {
   chain in {
     type filter hook input priority 0; policy accept;
     tcp flags & (syn|ack) == (syn|ack) drop
@@ -282,21 +316,14 @@ NFT_DROP_SYNACK = """table inet tcit {
 """
 
 
-def drop_synacks(t, server, peer, name_a="tcvA", name_b="tcvB"):
-    """Make the peer never see the server's SYN-ACKs, so that the server
-    keeps its request sockets. nft in the peer; if nf_tables is not
-    available, a permanent neighbour entry on the server pointing at a MAC
-    nobody has (the peer's veth drops the frames as PACKET_OTHERHOST)."""
-    p = peer.run(["nft", "-f", "-"], input=NFT_DROP_SYNACK, check=False)
-    if p.returncode == 0:
-        return "nft"
-    t.note("nft unavailable (%s); dropping SYN-ACKs with a bogus "
-           "neighbour entry instead" % p.stderr.strip().splitlines()[-1:])
-    server.ip(["neigh", "replace", VETH_V4[1], "lladdr", "02:00:00:00:00:99",
-               "dev", name_a, "nud", "permanent"])
-    server.ip(["-6", "neigh", "replace", VETH_V6[1], "lladdr",
-               "02:00:00:00:00:99", "dev", name_a, "nud", "permanent"])
-    return "neigh"
+def drop_synacks(peer):
+    """Keep the server's request sockets alive: the peer drops incoming
+    SYN-ACKs, so it never answers them (no ACK, no RST)."""
+    p = peer.run(["nft", "-f", "-"], input=NFT_PEER_DROP, check=False)
+    if p.returncode:
+        raise TestFail("cannot drop SYN-ACKs in the peer netns with nft "
+                       "(nf_tables missing in this kernel?): %s"
+                       % p.stderr.strip())
 
 
 def raise_nofile(n):
@@ -323,6 +350,7 @@ SS_STATES = {"LISTEN", "ESTAB", "SYN-SENT", "SYN-RECV", "FIN-WAIT-1",
 
 @dataclasses.dataclass
 class SsSock:
+    state: str
     family: str
     addr: object
     port: int
@@ -380,14 +408,17 @@ _SS_RE = {
 }
 
 
-def parse_ss(out):
+def parse_ss(out, state=None):
+    """ss -tnHeO[mo] lines; the State column is there when several states
+    are listed, else `state` says which it is."""
     socks = []
     for line in out.splitlines():
         if not line.strip():
             continue
         tok = line.split()
+        st = state
         if tok[0] in SS_STATES:
-            tok = tok[1:]
+            st, tok = tok[0], tok[1:]
         if len(tok) < 4:
             raise TestFail("cannot parse ss line %r" % line)
         try:
@@ -401,7 +432,7 @@ def parse_ss(out):
             return conv(m.group(1)) if m else None
         v6 = get("v6only")
         socks.append(SsSock(
-            family=fam, addr=addr, port=port, dev=dev, recvq=int(tok[0]),
+            state=st, family=fam, addr=addr, port=port, dev=dev, recvq=int(tok[0]),
             sendq=int(tok[1]), peer=tok[3], ino=get("ino") or 0,
             uid=get("uid") or 0, cookie=get("sk", lambda x: int(x, 16)),
             v6only=None if v6 is None else bool(v6), drops=get("drops"),
@@ -413,14 +444,27 @@ def ss_listeners(ns, *filt):
     """Listening TCP sockets per ss -ltn (extended, memory, one line)."""
     argv = ["ss", "-ltnHeOm"] + list(filt)
     p = ns.run(argv) if ns else run(argv)
-    return parse_ss(p.stdout)
+    return parse_ss(p.stdout, "LISTEN")
 
 
 def ss_synrecv(ns):
     """Request sockets (SYN-RECV) with their SYN-ACK retransmit counts."""
     argv = ["ss", "-tnHeOo", "state", "syn-recv"]
     p = ns.run(argv) if ns else run(argv)
-    return parse_ss(p.stdout)
+    return parse_ss(p.stdout, "SYN-RECV")
+
+
+def ss_both(ns, *filt):
+    """Listeners and request sockets from one ss run."""
+    argv = ["ss", "-tnHeOmo", "state", "listening", "state", "syn-recv"] + \
+        list(filt)
+    p = ns.run(argv) if ns else run(argv)
+    socks = parse_ss(p.stdout)
+    for s in socks:
+        if s.state not in ("LISTEN", "SYN-RECV"):
+            raise TestFail("unexpected ss line %r" % s.line)
+    return ([s for s in socks if s.state == "LISTEN"],
+            [s for s in socks if s.state == "SYN-RECV"])
 
 
 # --------------------------------------------------------------------------
@@ -503,10 +547,10 @@ def stat_run(t, ns, args, **kw):
     return ns.run(argv, **kw) if ns else run(argv, **kw)
 
 
-def stat_json(t, ns, *args):
+def stat_json(t, ns, *args, via_ip=False):
     """tcpconn-stat --listeners -j ARGS in ns -> canonical rows."""
     args = ["--listeners", "-j"] + list(args)
-    p = stat_run(t, ns, args)
+    p = stat_run(t, ns, args, **({"via_ip": True} if via_ip else {}))
     try:
         doc = json.loads(p.stdout)
     except json.JSONDecodeError as e:
@@ -566,20 +610,25 @@ sys.stdout.buffer.write(b"".join(out))
 """
 
 
-def read_proc(ns, path="/proc/net/tcpconn/listeners", chunk=None):
-    """The file as read in ns: with cat, or with read(chunk) calls."""
+def read_proc(ns, path="/proc/net/tcpconn/listeners", chunk=None,
+              via_ip=False):
+    """The file as read in ns: by cat, or by this process with read(chunk)
+    calls (ns None: the runner's own netns)."""
     if os.environ.get("TCIT_PROC_READER"):      # development hook only
         argv = shlex.split(os.environ["TCIT_PROC_READER"]) + [path]
     elif chunk is None:
         argv = ["cat", path]
+    elif ns:
+        return ns.read_chunked(path, chunk)
     else:
         argv = [sys.executable, "-c", PROC_READER, path, str(chunk)]
-    p = ns.run(argv) if ns else run(argv)
+    p = ns.run(argv, via_ip=via_ip) if ns else run(argv)
     return p.stdout
 
 
-def proc_rows(ns, path="/proc/net/tcpconn/listeners", chunk=None):
-    return parse_proc(read_proc(ns, path, chunk), path)
+def proc_rows(ns, path="/proc/net/tcpconn/listeners", chunk=None,
+              via_ip=False):
+    return parse_proc(read_proc(ns, path, chunk, via_ip), path)
 
 
 # --------------------------------------------------------------------------
@@ -709,8 +758,7 @@ def compare_with_ss(rows, ss_l, ss_req, ifmap=None, known=None,
 
 
 def ss_state(ns, filt=()):
-    l = ss_listeners(ns, *filt)
-    r = ss_synrecv(ns)
+    l, r = ss_both(ns, *filt)
     key = (sorted(s.key() for s in l), sorted(s.key() for s in r))
     return l, r, key
 
