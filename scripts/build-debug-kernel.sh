@@ -20,8 +20,13 @@
 #   kernels/debug/kernel.env   points at the newest complete <key>
 # <key> = source package version + sha256 of the config fragment, so the kernel
 # is rebuilt exactly when Debian ships a new linux-source-6.12 (installed on the
-# host) or someone edits the fragment. Other keys are deleted after a
-# successful build so the cache holds one debug kernel.
+# host) or someone edits the fragment. After a successful build the previous
+# kernel (a VM may still be running it) is kept and older ones are deleted.
+#
+# KVER is <version>-tcpconn-debug-<tag>, <tag> = 8 hex digits of the key: every
+# rebuild gets a new release string, so a tcpconn.ko built against an older
+# debug tree fails to load with a vermagic error instead of loading into a
+# kernel whose struct layouts changed under it.
 set -euo pipefail
 
 SRCPKG=linux-source-6.12
@@ -63,6 +68,7 @@ tarball=/usr/src/$SRCPKG.tar.xz
 fragsha=$(sha256sum <"$frag_in" | cut -c1-16)
 # Debian versions contain '~' and ':' which are awkward in paths.
 key=$(printf '%s_%s' "$srcver" "$fragsha" | tr -c 'A-Za-z0-9.+_\n-' '_')
+tag=$(printf '%s\n' "$key" | sha256sum | cut -c1-8)
 kdir=$base/$key
 src=$kdir/src
 obj=$kdir/build
@@ -191,6 +197,13 @@ if [ ! -f "$obj/.config-verified" ]; then
 		_ "$src" "$obj" "$frag"
 	run "configure: olddefconfig" make -C "$src" O="$obj" olddefconfig
 	verify_config "$obj/.config" || die "config check failed ($obj/.config)"
+	# Make the release string unique per key (see the top of this file).
+	lv=$(sed -n 's/^CONFIG_LOCALVERSION="\(.*\)"$/\1/p' "$obj/.config")
+	run "configure: LOCALVERSION=$lv-$tag" \
+		"$src/scripts/config" --file "$obj/.config" --set-str LOCALVERSION "$lv-$tag"
+	run "configure: olddefconfig" make -C "$src" O="$obj" olddefconfig
+	grep -qxF "CONFIG_LOCALVERSION=\"$lv-$tag\"" "$obj/.config" ||
+		die "could not set CONFIG_LOCALVERSION"
 	touch "$obj/.config-verified"
 fi
 
@@ -210,12 +223,15 @@ run "modules_install" make -C "$obj" modules_install INSTALL_MOD_PATH="$root"
 	die "modules_install left no $root/lib/modules/$kver/modules.dep"
 
 touch "$kdir/.complete"
+# The kernel the env file pointed at until now: keep it, a VM may be using it.
+prev=
+[ -f "$envfile" ] && prev=$(sed -n 's|^KDIR=\(.*\)/build$|\1|p' "$envfile")
 write_env
 
-# Drop builds for other source versions or fragments (each is several GiB).
+# Drop older builds (each is ~2 GiB).
 for old in "$base"/*/; do
 	old=${old%/}
-	[ "$old" = "$kdir" ] && continue
+	[ "$old" = "$kdir" ] || [ "$old" = "$prev" ] && continue
 	[ -f "$old/debug-kernel.config" ] || continue # not one of ours
 	log "removing stale build $old"
 	rm -rf "$old"

@@ -12,7 +12,7 @@
 # Protocol with the host (see vm-run.sh):
 #   share "hostroot"  host /, read-only        -> /mnt/root, then chroot
 #   share "out"       host OUTDIR, writable    -> /mnt/out, then at OUTDIR
-#   /mnt/out/.vm-run/config   OUTDIR, MODDIR, KNAME (shell assignments)
+#   /mnt/out/.vm-run/config   OUTDIR, MODDIR, KMEMLEAK (shell assignments)
 #   /mnt/out/.vm-run/keep     host paths under /tmp,/run,/var/tmp to keep
 #   OUTDIR/.vm-run/cmd.sh     bash script: env, cd, exec CMD (host quoting)
 # Results written to the out share: guest.log, guest-rc, dmesg.log and
@@ -28,12 +28,13 @@ log() { echo "tcpconn-vm: $*"; }
 
 poweroff_now() {
 	sync
-	poweroff -f
-	# poweroff needs ACPI; sysrq 'o' is the fallback, then a reboot,
-	# which -no-reboot also turns into a QEMU exit.
-	echo o >/proc/sysrq-trigger
-	sleep 2
+	# A reboot, not a power-off: QEMU runs with -no-reboot, so this ends it,
+	# and unlike poweroff it needs no ACPI (the debug kernel has none and
+	# would just halt).  Fallbacks: sysrq 'b' (reboot), then 'o'.
 	reboot -f
+	echo b >/proc/sysrq-trigger
+	echo o >/proc/sysrq-trigger
+	sleep 10
 }
 
 die() {
@@ -95,7 +96,7 @@ virtiofs)
 esac
 
 [ -f $O/.vm-run/config ] || die "no .vm-run/config on the out share"
-OUTDIR='' MODDIR='' KNAME=''
+OUTDIR='' MODDIR='' KMEMLEAK=1
 . $O/.vm-run/config
 [ -n "$OUTDIR" ] || die "OUTDIR not set in config"
 
@@ -205,14 +206,22 @@ wait $teepid 2>/dev/null
 echo "$rc" >$O/guest-rc
 log "CMD exited rc=$rc (uptime ${up}s)"
 
-# kmemleak only reports objects older than 5 s that two scans agree on.
-if [ -e /sys/kernel/debug/kmemleak ]; then
+# kmemleak reports only objects that were at least 5 s old when a scan
+# started; two scans (as the kernel docs advise) cut transient false
+# positives, and the second starts >= 6 s after CMD ended so that leaks from
+# CMD's last seconds are old enough.  A scan takes ~15 s under TCG+KASAN.
+if [ "$KMEMLEAK" != 0 ] && [ -e /sys/kernel/debug/kmemleak ]; then
 	log "kmemleak scan"
+	end=${up%.*}
 	echo scan >/sys/kernel/debug/kmemleak
-	sleep 5
+	read -r now _ </proc/uptime
+	now=${now%.*}
+	[ $((now - end)) -ge 6 ] || sleep $((6 - (now - end)))
 	echo scan >/sys/kernel/debug/kmemleak
 	cat /sys/kernel/debug/kmemleak >$O/kmemleak.log
 	cat $O/kmemleak.log
+	read -r now _ </proc/uptime
+	log "kmemleak done (uptime ${now}s)"
 fi
 # The whole ring buffer, all levels: the console only shows loglevel < 5.
 dmesg >$O/dmesg.log
