@@ -26,7 +26,6 @@
 #include <net/net_namespace.h>
 #include <net/sock.h>
 
-
 static int netns_pid;
 module_param(netns_pid, int, 0444);
 MODULE_PARM_DESC(netns_pid,
@@ -64,7 +63,8 @@ static void kt_exit(struct kunit *test)
 	struct kt_ctx *ctx = test->priv;
 
 	while (ctx->nsocks)
-		sock_release(ctx->socks[--ctx->nsocks]);
+		if (ctx->socks[--ctx->nsocks])
+			sock_release(ctx->socks[ctx->nsocks]);
 	put_net(ctx->net);
 }
 
@@ -286,7 +286,7 @@ static void tcpconn_snapshot_v6_test(struct kunit *test)
 #define KT_GROUP 40	/* > 2 batches in one lhash2 bucket */
 
 struct kt_visit {
-	struct sock *seen[KT_GROUP];
+	u64 seen[KT_GROUP + 8];
 	int nseen, calls, fail_every, other;
 	u16 port;
 };
@@ -301,8 +301,8 @@ static int kt_visit(struct sock *sk, void *arg)
 		v->other++;
 		return 0;
 	}
-	if (v->nseen < KT_GROUP)
-		v->seen[v->nseen] = sk;
+	if (v->nseen < ARRAY_SIZE(v->seen))
+		v->seen[v->nseen] = tcpconn_sk_cookie(sk);
 	v->nseen++;
 	return 0;
 }
@@ -316,7 +316,7 @@ static void kt_expect_each_once(struct kunit *test, struct socket **group,
 	for (i = 0; i < KT_GROUP; i++) {
 		hits = 0;
 		for (j = 0; j < KT_GROUP; j++)
-			hits += v->seen[j] == group[i]->sk;
+			hits += v->seen[j] == tcpconn_sk_cookie(group[i]->sk);
 		KUNIT_EXPECT_EQ_MSG(test, hits, 1, "listener %d", i);
 	}
 }
@@ -366,6 +366,80 @@ static void tcpconn_walk_resume_test(struct kunit *test)
 	kt_expect_each_once(test, group, &v);
 }
 
+static void kt_close(struct kunit *test, struct socket *sock)
+{
+	struct kt_ctx *ctx = test->priv;
+	int i;
+
+	for (i = 0; i < ctx->nsocks; i++)
+		if (ctx->socks[i] == sock)
+			ctx->socks[i] = NULL;
+	sock_release(sock);
+}
+
+static int kt_seen(const struct kt_visit *v, u64 cookie)
+{
+	int i, hits = 0;
+
+	for (i = 0; i < v->nseen && i < ARRAY_SIZE(v->seen); i++)
+		hits += v->seen[i] == cookie;
+	return hits;
+}
+
+/*
+ * Listeners closed and added between two parts of a walk (between two
+ * recvmsg() of a dump): every listener present throughout is visited
+ * exactly once, and the walk does not report a restart.
+ */
+static void tcpconn_walk_churn_test(struct kunit *test)
+{
+	struct kt_ctx *ctx = test->priv;
+	struct kt_visit v = { .port = KT_PORT + 6, .fail_every = 11 };
+	struct tcpconn_walk_pos pos = {};
+	struct socket **group = kt_reuseport_group(test, v.port);
+	u64 closed[2];
+	int i, err, hits;
+
+	err = tcpconn_walk_listeners(ctx->net, &pos, kt_visit, &v);
+	KUNIT_ASSERT_EQ(test, err, -EMSGSIZE);
+	KUNIT_ASSERT_EQ(test, v.nseen, 10);
+
+	/* Close the last visited listener and one not yet visited. */
+	for (i = 0; i < KT_GROUP; i++) {
+		u64 c = tcpconn_sk_cookie(group[i]->sk);
+
+		if (c == v.seen[9])
+			closed[0] = c;
+		else if (!kt_seen(&v, c))
+			break;
+	}
+	KUNIT_ASSERT_LT(test, i, KT_GROUP);
+	closed[1] = tcpconn_sk_cookie(group[i]->sk);
+	for (i = 0; i < KT_GROUP; i++) {
+		u64 c = tcpconn_sk_cookie(group[i]->sk);
+
+		if (c == closed[0] || c == closed[1]) {
+			kt_close(test, group[i]);
+			group[i] = NULL;
+		}
+	}
+	for (i = 0; i < 4; i++)
+		kt_listen(test, ctx->net, AF_INET, v.port, 8, true);
+
+	v.fail_every = 0;
+	KUNIT_EXPECT_EQ(test, tcpconn_walk_listeners(ctx->net, &pos,
+						     kt_visit, &v), 0);
+	KUNIT_EXPECT_FALSE(test, pos.restarted);
+	for (i = 0; i < KT_GROUP; i++) {
+		if (!group[i])
+			continue;
+		hits = kt_seen(&v, tcpconn_sk_cookie(group[i]->sk));
+		KUNIT_EXPECT_EQ_MSG(test, hits, 1, "listener %d", i);
+	}
+	KUNIT_EXPECT_EQ(test, kt_seen(&v, closed[0]), 1);
+	KUNIT_EXPECT_EQ(test, kt_seen(&v, closed[1]), 0);
+}
+
 /* Same port in init_net and in the test netns: each walk sees its own. */
 static void tcpconn_walk_netns_test(struct kunit *test)
 {
@@ -413,6 +487,7 @@ static struct kunit_suite tcpconn_listener_suite = {
 static struct kunit_case tcpconn_walk_cases[] = {
 	KUNIT_CASE(tcpconn_walk_group_test),
 	KUNIT_CASE(tcpconn_walk_resume_test),
+	KUNIT_CASE(tcpconn_walk_churn_test),
 	KUNIT_CASE(tcpconn_walk_netns_test),
 	{}
 };

@@ -92,6 +92,9 @@ static int tcpconn_fill_listener(struct sock *sk, void *data)
 			  NLM_F_MULTI, TCPCONN_CMD_LISTENERS_GET);
 	if (!hdr)
 		return -EMSGSIZE;
+	/* The walk lost its place and re-walked a bucket: say so. */
+	if (arg->ctx->pos.restarted)
+		genlmsg_nlhdr(hdr)->nlmsg_flags |= NLM_F_DUMP_INTR;
 	if (tcpconn_put_listener(arg->skb, &l,
 				 sk_user_ns(NETLINK_CB(cb->skb).sk))) {
 		genlmsg_cancel(arg->skb, hdr);

@@ -72,14 +72,28 @@ static inline bool tcpconn_listener_full(const struct tcpconn_listener *l)
 
 typedef int (*tcpconn_visit_t)(struct sock *sk, void *arg);
 
+#define TCPCONN_RESUME_COOKIES 3
+
 /**
  * struct tcpconn_walk_pos - resumable position in the listening hash
  * @bucket: lhash2 bucket to continue from
- * @skip: sockets of the walked netns already visited in @bucket
+ * @nr_cookies: valid entries in @cookies; 0 means "from the bucket's start"
+ * @cookies: cookies of the last sockets visited in @bucket, oldest first
+ * @restarted: set when none of @cookies was still hashed on resume, so the
+ *	bucket was walked again from its start (duplicates are possible and
+ *	the caller must say so, e.g. with NLM_F_DUMP_INTR)
+ *
+ * Chains keep the relative order of the sockets that stay hashed, so
+ * resuming right after the last visited socket still present visits every
+ * socket present for the whole walk exactly once, whatever was added or
+ * removed in between. Counting positions (as inet_diag does) would skip or
+ * repeat sockets when an earlier one goes away.
  */
 struct tcpconn_walk_pos {
 	u32 bucket;
-	u32 skip;
+	u32 nr_cookies;
+	u64 cookies[TCPCONN_RESUME_COOKIES];
+	bool restarted;
 };
 
 int tcpconn_walk_listeners(struct net *net, struct tcpconn_walk_pos *pos,

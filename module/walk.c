@@ -10,14 +10,13 @@
  * lock is bounded whatever the chain length. cond_resched() runs between
  * buckets.
  *
- * Positions count sockets of the walked netns within a bucket, like
- * inet_diag's cb->args: a listener added or removed between two batches
- * can shift the position by one, which is the consistency any socket
- * dump offers; every socket present for the whole walk is seen once.
+ * Positions are socket cookies, see struct tcpconn_walk_pos: a resumed walk
+ * continues after the last visited socket that is still hashed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/sched.h>
+#include <linux/sock_diag.h>
 #include <net/inet_hashtables.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
@@ -38,23 +37,66 @@ u32 tcpconn_listener_buckets(struct net *net)
 	return tcpconn_hashinfo(net)->lhash2_mask + 1;
 }
 
-/* Take references on up to TCPCONN_BATCH listeners of @net in @ilb,
- * starting after the first @skip of them. Returns how many were taken.
+/* The socket's cookie, generating it on first use (cookies are lazy). */
+static u64 tcpconn_sk_cookie(struct sock *sk)
+{
+	u32 cookie[2];
+
+	sock_diag_save_cookie(sk, cookie);
+	return ((u64)cookie[1] << 32) | cookie[0];
+}
+
+/*
+ * Where to resume in a locked chain: the socket after the most recently
+ * visited one that is still hashed. Returns NULL (start of the chain) when
+ * nothing was visited yet, or when every remembered socket is gone; the
+ * latter sets pos->restarted.
  */
-static int tcpconn_collect(struct inet_listen_hashbucket *ilb,
-			   struct net *net, u32 skip,
-			   struct sock **batch)
+static struct sock *tcpconn_resume_point(struct inet_listen_hashbucket *ilb,
+					 struct net *net,
+					 struct tcpconn_walk_pos *pos,
+					 bool *after)
 {
 	struct hlist_nulls_node *node;
 	struct sock *sk;
-	u32 seen = 0;
+	int i;
+
+	*after = false;
+	for (i = pos->nr_cookies - 1; i >= 0; i--) {
+		sk_nulls_for_each(sk, node, &ilb->nulls_head) {
+			if (net_eq(sock_net(sk), net) &&
+			    atomic64_read(&sk->sk_cookie) == pos->cookies[i]) {
+				*after = true;
+				return sk;
+			}
+		}
+	}
+	if (pos->nr_cookies) {
+		pos->restarted = true;
+		pos->nr_cookies = 0;
+	}
+	return NULL;
+}
+
+/* Take references on up to TCPCONN_BATCH listeners of @net in @ilb, from
+ * the resume point of @pos on. Returns how many were taken.
+ */
+static int tcpconn_collect(struct inet_listen_hashbucket *ilb,
+			   struct net *net, struct tcpconn_walk_pos *pos,
+			   struct sock **batch)
+{
+	struct hlist_nulls_node *node;
+	struct sock *sk, *from;
+	bool after;
 	int n = 0;
 
 	spin_lock(&ilb->lock);
-	sk_nulls_for_each(sk, node, &ilb->nulls_head) {
+	from = tcpconn_resume_point(ilb, net, pos, &after);
+	sk = from ? from : sk_nulls_head(&ilb->nulls_head);
+	if (after)
+		sk = sk_nulls_next(sk);
+	sk_nulls_for_each_from(sk, node) {
 		if (!net_eq(sock_net(sk), net))
-			continue;
-		if (seen++ < skip)
 			continue;
 		sock_hold(sk);
 		batch[n++] = sk;
@@ -65,10 +107,20 @@ static int tcpconn_collect(struct inet_listen_hashbucket *ilb,
 	return n;
 }
 
+static void tcpconn_remember(struct tcpconn_walk_pos *pos, u64 cookie)
+{
+	if (pos->nr_cookies == TCPCONN_RESUME_COOKIES) {
+		memmove(pos->cookies, pos->cookies + 1,
+			sizeof(pos->cookies) - sizeof(pos->cookies[0]));
+		pos->nr_cookies--;
+	}
+	pos->cookies[pos->nr_cookies++] = cookie;
+}
+
 /**
  * tcpconn_walk_listener_bucket() - visit the listeners of one lhash2 bucket
  * @net: network namespace to report; other namespaces' sockets are skipped
- * @pos: bucket to walk and sockets already visited in it; advanced past
+ * @pos: bucket to walk and the last sockets visited in it; advanced past
  *	each socket the visitor accepts
  * @visit: callback, called without locks held
  * @arg: passed to @visit
@@ -89,12 +141,13 @@ int tcpconn_walk_listener_bucket(struct net *net, struct tcpconn_walk_pos *pos,
 		return 0;
 
 	do {
-		n = tcpconn_collect(ilb, net, pos->skip, batch);
+		n = tcpconn_collect(ilb, net, pos, batch);
 		for (i = 0; i < n; i++) {
 			if (!err) {
 				err = visit(batch[i], arg);
 				if (!err)
-					pos->skip++;
+					tcpconn_remember(pos,
+							 tcpconn_sk_cookie(batch[i]));
 			}
 			sock_put(batch[i]);
 		}
@@ -120,7 +173,7 @@ int tcpconn_walk_listeners(struct net *net, struct tcpconn_walk_pos *pos,
 	u32 nbuckets = tcpconn_listener_buckets(net);
 	int err;
 
-	for (; pos->bucket < nbuckets; pos->bucket++, pos->skip = 0) {
+	for (; pos->bucket < nbuckets; pos->bucket++, pos->nr_cookies = 0) {
 		err = tcpconn_walk_listener_bucket(net, pos, visit, arg);
 		if (err)
 			return err;
