@@ -405,14 +405,10 @@ static void tcpconn_walk_churn_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, v.nseen, 10);
 
 	/* Close the last visited listener and one not yet visited. */
-	for (i = 0; i < KT_GROUP; i++) {
-		u64 c = tcpconn_sk_cookie(group[i]->sk);
-
-		if (c == v.seen[9])
-			closed[0] = c;
-		else if (!kt_seen(&v, c))
+	closed[0] = v.seen[9];
+	for (i = 0; i < KT_GROUP; i++)
+		if (!kt_seen(&v, tcpconn_sk_cookie(group[i]->sk)))
 			break;
-	}
 	KUNIT_ASSERT_LT(test, i, KT_GROUP);
 	closed[1] = tcpconn_sk_cookie(group[i]->sk);
 	for (i = 0; i < KT_GROUP; i++) {
