@@ -29,8 +29,9 @@ log() { echo "tcpconn-vm: $*"; }
 poweroff_now() {
 	sync
 	# A reboot, not a power-off: QEMU runs with -no-reboot, so this ends it,
-	# and unlike poweroff it needs no ACPI (the debug kernel has none and
-	# would just halt).  Fallbacks: sysrq 'b' (reboot), then 'o'.
+	# and unlike poweroff it works without ACPI (a kernel lacking it just
+	# halts, and QEMU would wait for the timeout).  Fallbacks: sysrq 'b'
+	# (reboot), then 'o'.
 	reboot -f
 	echo b >/proc/sysrq-trigger
 	echo o >/proc/sysrq-trigger

@@ -93,8 +93,7 @@ KNAME='' KVER='' VMLINUZ='' MODDIR='' KDIR='' KAPPEND=''
 # shellcheck source=/dev/null
 . "$envfile"
 KNAME=${KNAME:-$NAME}
-# Optional, not in the contract: extra kernel command line a kernel needs
-# to boot here (e.g. KAPPEND="pci=noacpi" for a debug kernel with ACPI).
+# Optional, not in the contract: extra kernel command line this kernel needs.
 KAPPEND=${KAPPEND:-}
 [ -n "$KVER" ] || fail 125 "$envfile: KVER not set"
 [ -f "$VMLINUZ" ] || fail 125 "$envfile: VMLINUZ '$VMLINUZ' not found"
@@ -233,11 +232,11 @@ done
 # KERN_WARNING (4) and would otherwise be dropped from the console.
 # printk.time=1: the host only scans timestamped (kernel) lines, so CMD
 # printing "WARNING:" itself does not fail the run.
-# pci=noacpi: PCI interrupt routing from the BIOS's $PIR table instead of
-# the DSDT's _PRT method, whose AML loop runs into ACPICA's 30 s loop
-# timeout on a KASAN+lockdep kernel under TCG, leaving the virtio devices
-# without IRQs (no share, no boot).  Irrelevant to what we test.
 CMDLINE="console=ttyS0 panic_on_warn=1 oops=panic panic=-1 loglevel=5 printk.time=1"
+# KAPPEND: what the kernel needs on top (build-debug-kernel.sh sets
+# pci=noacpi: under TCG the KASAN+lockdep kernel's ACPI _PRT evaluation hits
+# ACPICA's 30 s loop timeout per virtio device, leaving them without IRQs;
+# not global, since Debian's cloud 6.1 then WARNs in pci_msi_setup_msi_irqs).
 [ -z "$KAPPEND" ] || CMDLINE+=" $KAPPEND"
 [ -z "$APPEND" ] || CMDLINE+=" $APPEND"
 
