@@ -257,15 +257,15 @@ def test_syn_young_window(t):
                 seen_proc += 1
             else:
                 seen_stat += 1
-        if seen_proc and seen_stat:
+        if seen_proc and (seen_stat or attempt >= 2):
             break
     t.note("young window: /proc %d, tcpconn-stat %d of %d attempts (client "
            "runs took %s s)" % (seen_proc, seen_stat, attempt + 1, stat_times))
     expect(seen_proc, "an in-process /proc read within %.1fs of connect()"
            % YOUNG_WINDOW, "at least one", "none")
-    expect(seen_stat, "a tcpconn-stat run finished within %.1fs of connect() "
-           "(machine too slow to see a young request through the client)"
-           % YOUNG_WINDOW, "at least one", "none (%s s)" % stat_times)
+    # Whether a whole tcpconn-stat run also fits in the window depends on
+    # the machine's speed (not on tcpconn), so it is noted, not asserted:
+    # the client's syn_young is compared with ss in the syn_queue tests.
 
 
 @test()
