@@ -11,20 +11,7 @@
 #include <libmnl/libmnl.h>
 
 #include "replay.h"
-
-static struct nlmsghdr *put_genl(void *buf, uint16_t type, uint16_t flags,
-				 uint8_t cmd, uint8_t version)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *g;
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = flags;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = cmd;
-	g->version = version;
-	return nlh;
-}
+#include "nl.h"
 
 struct nlmsghdr *put_listener(void *buf, const struct listener *l,
 			      unsigned int how)
@@ -34,7 +21,7 @@ struct nlmsghdr *put_listener(void *buf, const struct listener *l,
 
 	if (how & BL_V4_WITH_16_BYTES)
 		alen = 16;
-	nlh = put_genl(buf, TEST_FAMILY_ID,
+	nlh = nl_msg_start(buf, TEST_FAMILY_ID,
 		       NLM_F_MULTI | ((how & BL_DUMP_INTR) ? NLM_F_DUMP_INTR : 0),
 		       TCPCONN_CMD_LISTENERS_GET, TCPCONN_GENL_VERSION);
 	mnl_attr_put_u8(nlh, TCPCONN_A_LISTENER_FAMILY, l->family);
@@ -122,7 +109,7 @@ struct nlmsghdr *put_family(void *buf, uint16_t id, uint32_t version,
 	struct nlmsghdr *nlh;
 	size_t i;
 
-	nlh = put_genl(buf, GENL_ID_CTRL, 0, CTRL_CMD_NEWFAMILY, 2);
+	nlh = nl_msg_start(buf, GENL_ID_CTRL, 0, CTRL_CMD_NEWFAMILY, 2);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, TCPCONN_GENL_NAME);
 	mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, id);
 	mnl_attr_put_u32(nlh, CTRL_ATTR_VERSION, version);
