@@ -17,7 +17,7 @@ out=$top/build/$name
 mkdir -p "$out"
 rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
 	"$top/Kbuild" "$top/module" "$top/kunit" "$top/include" "$out/" >/dev/null
-# rsync --delete above only prunes inside the copied dirs; object files
-# are kept by Kbuild's own dependency tracking, which is what we want.
+# --delete drops sources removed from the repo; excluded build products are
+# protected from it, so Kbuild's dependency tracking keeps rebuilds short.
 make -s -C "$KDIR" M="$out" "$@" modules >&2
 echo "$out"
