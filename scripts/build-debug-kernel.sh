@@ -65,6 +65,14 @@ fi
 tarball=/usr/src/$SRCPKG.tar.xz
 [ -r "$tarball" ] || die "$tarball missing; reinstall $SRCPKG"
 
+mkdir -p "$base"
+# One builder at a time per cache; a second caller waits and then finds the
+# result cached. Taken before the fragment is read, so a caller that waited
+# keys on the fragment as it is now, not as it was when it started (else it
+# would point kernel.env back at an older build).
+exec 9>"$base/.lock"
+flock 9
+
 fragsha=$(sha256sum <"$frag_in" | cut -c1-16)
 # Debian versions contain '~' and ':' which are awkward in paths.
 key=$(printf '%s_%s' "$srcver" "$fragsha" | tr -c 'A-Za-z0-9.+_\n-' '_')
@@ -88,7 +96,8 @@ write_env() {
 		printf 'KDIR=%q\n' "$obj"
 		# Under TCG the KASAN+lockdep kernel runs the DSDT's _PRT AML
 		# into ACPICA's loop timeout and virtio loses its IRQs; route
-		# PCI interrupts from the $PIR table instead (scripts/vm-run.sh).
+		# PCI interrupts from the MP table instead (scripts/vm-run.sh).
+		# debug-kernel.config also builds this into CONFIG_CMDLINE.
 		printf 'KAPPEND=%q\n' "pci=noacpi"
 	} >"$tmp"
 	chmod 644 "$tmp"
@@ -101,12 +110,6 @@ is_complete() {
 		[ -f "$obj/arch/x86/boot/bzImage" ] && [ -f "$obj/Module.symvers" ] &&
 		[ -d "$root/lib/modules/$(cat "$kdir/kernelrelease")" ]
 }
-
-mkdir -p "$base"
-# One builder at a time per cache; a second caller waits and then finds the
-# result cached.
-exec 9>"$base/.lock"
-flock 9
 
 if [ "${TCPCONN_REBUILD:-0}" = 1 ]; then
 	log "TCPCONN_REBUILD=1: removing $kdir"
