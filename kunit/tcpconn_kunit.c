@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for tcpconn: pure helpers, and the listener walker and
- * snapshot on real kernel sockets.
+ * KUnit tests for tcpconn: pure helpers, the summary's aggregation, and
+ * the listener walker, snapshot and summary on real kernel sockets.
  *
  * The code under test is compiled into this module (the module sources are
  * included below) so that no tcpconn internals have to be exported.
@@ -13,6 +13,7 @@
 /* First: walk.c sets pr_fmt, which must precede every printk.h user. */
 #include "../module/walk.c"
 #include "../module/listener.c"
+#include "../module/summary.c"
 
 #include <kunit/test.h>
 #include <linux/delay.h>
@@ -22,7 +23,9 @@
 #include <linux/net.h>
 #include <linux/tcp.h>
 #include <net/inet_connection_sock.h>
+#include <net/inet_timewait_sock.h>
 #include <net/ipv6.h>
+#include <net/request_sock.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
 
@@ -183,6 +186,260 @@ static void tcpconn_listener_full_test(struct kunit *test)
 	};
 
 	KUNIT_EXPECT_EQ(test, tcpconn_listener_full(&l), c->full);
+}
+
+static void kt_close(struct kunit *test, struct socket *sock)
+{
+	struct kt_ctx *ctx = test->priv;
+	int i;
+
+	for (i = 0; i < ctx->nsocks; i++)
+		if (ctx->socks[i] == sock)
+			ctx->socks[i] = NULL;
+	sock_release(sock);
+}
+
+/* ---- summary: state mapping and aggregation ---- */
+
+struct kt_state_case {
+	int kstate, substate, want;
+	const char *desc;
+};
+
+static const struct kt_state_case kt_state_cases[] = {
+	{ TCP_ESTABLISHED, 0, TCPCONN_STATE_ESTABLISHED, "ESTABLISHED" },
+	{ TCP_SYN_SENT, 0, TCPCONN_STATE_SYN_SENT, "SYN_SENT" },
+	{ TCP_SYN_RECV, 0, TCPCONN_STATE_SYN_RECV, "SYN_RECV (fastopen child)" },
+	{ TCP_NEW_SYN_RECV, 0, TCPCONN_STATE_SYN_RECV, "request socket" },
+	{ TCP_FIN_WAIT1, 0, TCPCONN_STATE_FIN_WAIT1, "FIN_WAIT1" },
+	{ TCP_FIN_WAIT2, 0, TCPCONN_STATE_FIN_WAIT2, "FIN_WAIT2" },
+	{ TCP_TIME_WAIT, TCP_TIME_WAIT, TCPCONN_STATE_TIME_WAIT, "tw TIME_WAIT" },
+	{ TCP_TIME_WAIT, TCP_FIN_WAIT2, TCPCONN_STATE_TW_FIN_WAIT2,
+	  "tw FIN_WAIT2" },
+	{ TCP_CLOSE, 0, TCPCONN_STATE_CLOSE, "CLOSE" },
+	{ TCP_CLOSE_WAIT, 0, TCPCONN_STATE_CLOSE_WAIT, "CLOSE_WAIT" },
+	{ TCP_LAST_ACK, 0, TCPCONN_STATE_LAST_ACK, "LAST_ACK" },
+	{ TCP_LISTEN, 0, TCPCONN_STATE_LISTEN, "LISTEN" },
+	{ TCP_CLOSING, 0, TCPCONN_STATE_CLOSING, "CLOSING" },
+	{ TCP_NEW_SYN_RECV + 1, 0, TCPCONN_STATE_UNSPEC,
+	  "never hashed: not counted" },
+	{ 0, 0, TCPCONN_STATE_UNSPEC, "0: not counted" },
+};
+
+static void kt_state_desc(const struct kt_state_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(kt_state, kt_state_cases, kt_state_desc);
+
+static void tcpconn_state_of_test(struct kunit *test)
+{
+	const struct kt_state_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, tcpconn_state_of(c->kstate, c->substate), c->want);
+}
+
+/* Every name table entry exists: /proc prints them without checks. */
+static void tcpconn_summary_names_test(struct kunit *test)
+{
+	int i;
+
+	for (i = 0; i <= TCPCONN_STATE_MAX; i++)
+		KUNIT_EXPECT_NOT_NULL_MSG(test, tcpconn_state_names[i], "%d", i);
+	for (i = 0; i <= TCPCONN_LIMIT_MAX; i++)
+		KUNIT_EXPECT_NOT_NULL_MSG(test, tcpconn_limit_names[i], "%d", i);
+	for (i = 0; i <= TCPCONN_COUNTER_MAX; i++)
+		KUNIT_EXPECT_NOT_NULL_MSG(test, tcpconn_counter_names[i],
+					  "%d", i);
+	for (i = 1; i <= TCPCONN_COUNTER_MAX; i++)
+		KUNIT_EXPECT_NE_MSG(test, tcpconn_counter_mib[i], 0, "%s",
+				    tcpconn_counter_names[i]);
+}
+
+/*
+ * Aggregation on entries built by hand, one of each kind: full sockets
+ * (orphaned or not), TIME_WAIT mini-sockets (which have no sk_flags, so
+ * they must never be tested for SOCK_DEAD) and request sockets.
+ */
+static void tcpconn_summary_count_test(struct kunit *test)
+{
+	struct tcpconn_summary *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct sock *full[4];
+	struct inet_timewait_sock *tw[2];
+	struct request_sock *req;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	for (i = 0; i < ARRAY_SIZE(full); i++) {
+		full[i] = kunit_kzalloc(test, sizeof(struct tcp_sock),
+					GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, full[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(tw); i++) {
+		tw[i] = kunit_kzalloc(test, sizeof(*tw[i]), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, tw[i]);
+		tw[i]->tw_state = TCP_TIME_WAIT;
+	}
+	req = kunit_kzalloc(test, sizeof(*req), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, req);
+
+	full[0]->sk_state = TCP_ESTABLISHED;
+	full[0]->sk_family = AF_INET;
+	full[1]->sk_state = TCP_FIN_WAIT1;
+	full[1]->sk_family = AF_INET6;
+	sock_set_flag(full[1], SOCK_DEAD);
+	full[2]->sk_state = TCP_LAST_ACK;
+	full[2]->sk_family = AF_INET;
+	sock_set_flag(full[2], SOCK_DEAD);
+	full[3]->sk_state = TCP_CLOSE_WAIT;	/* unaccepted: not an orphan */
+	full[3]->sk_family = AF_INET;
+	tw[0]->tw_family = AF_INET;
+	tw[0]->tw_substate = TCP_TIME_WAIT;
+	tw[1]->tw_family = AF_INET6;
+	tw[1]->tw_substate = TCP_FIN_WAIT2;
+	req->__req_common.skc_state = TCP_NEW_SYN_RECV;
+	req->__req_common.skc_family = AF_INET6;
+
+	for (i = 0; i < ARRAY_SIZE(full); i++)
+		tcpconn_summary_count(s, full[i]);
+	for (i = 0; i < ARRAY_SIZE(tw); i++)
+		tcpconn_summary_count(s, (struct sock *)tw[i]);
+	tcpconn_summary_count(s, (struct sock *)req);
+
+	KUNIT_EXPECT_EQ(test, s->states[TCPCONN_V4][TCPCONN_STATE_ESTABLISHED], 1U);
+	KUNIT_EXPECT_EQ(test, s->states[TCPCONN_V6][TCPCONN_STATE_FIN_WAIT1], 1U);
+	KUNIT_EXPECT_EQ(test, s->states[TCPCONN_V4][TCPCONN_STATE_LAST_ACK], 1U);
+	KUNIT_EXPECT_EQ(test, s->states[TCPCONN_V4][TCPCONN_STATE_CLOSE_WAIT], 1U);
+	KUNIT_EXPECT_EQ(test, s->states[TCPCONN_V4][TCPCONN_STATE_TIME_WAIT], 1U);
+	KUNIT_EXPECT_EQ(test,
+			s->states[TCPCONN_V6][TCPCONN_STATE_TW_FIN_WAIT2], 1U);
+	KUNIT_EXPECT_EQ(test, s->states[TCPCONN_V6][TCPCONN_STATE_SYN_RECV], 1U);
+	KUNIT_EXPECT_EQ(test, s->orphans[TCPCONN_V6][TCPCONN_STATE_FIN_WAIT1], 1U);
+	KUNIT_EXPECT_EQ(test, s->orphans[TCPCONN_V4][TCPCONN_STATE_LAST_ACK], 1U);
+	KUNIT_EXPECT_EQ(test, s->orphans_total, 2U);
+}
+
+/* ---- summary on real sockets ---- */
+
+static void kt_summary_sum(const struct tcpconn_summary *s, u32 *sum)
+{
+	int f, i;
+
+	*sum = 0;
+	for (f = 0; f < TCPCONN_NFAMILIES; f++)
+		for (i = 0; i <= TCPCONN_STATE_MAX; i++)
+			*sum += s->states[f][i];
+}
+
+/*
+ * Poll the summary until @ok accepts it: state changes after close() run
+ * in softirq context, asynchronously to the test.
+ */
+static bool kt_summary_wait(struct kunit *test, struct tcpconn_summary *s,
+			    bool (*ok)(const struct tcpconn_summary *))
+{
+	struct kt_ctx *ctx = test->priv;
+	int ms;
+
+	for (ms = 0; ; ms += 20) {
+		tcpconn_summary_collect(ctx->net, s);
+		if (ok(s))
+			return true;
+		if (ms >= KT_WAIT_MS)
+			return false;
+		msleep(20);
+	}
+}
+
+#define KT_V4(s, st) ((s)->states[TCPCONN_V4][TCPCONN_STATE_##st])
+#define KT_V6(s, st) ((s)->states[TCPCONN_V6][TCPCONN_STATE_##st])
+
+/* 3 v4 and 1 v6 connections, none accepted, plus their 2 listeners. */
+static bool kt_summary_open(const struct tcpconn_summary *s)
+{
+	u32 sum;
+
+	kt_summary_sum(s, &sum);
+	return KT_V4(s, ESTABLISHED) == 6 && KT_V6(s, ESTABLISHED) == 2 &&
+	       sum == 10;
+}
+
+/* The server closed one v4 connection: its side waits for the peer. */
+static bool kt_summary_half_closed(const struct tcpconn_summary *s)
+{
+	return KT_V4(s, ESTABLISHED) == 4 && KT_V4(s, CLOSE_WAIT) == 1 &&
+	       KT_V4(s, FIN_WAIT1) + KT_V4(s, FIN_WAIT2) +
+	       KT_V4(s, TW_FIN_WAIT2) == 1 && KT_V4(s, FIN_WAIT1) == 0;
+}
+
+/* The client closed too: the server side is left in TIME_WAIT. */
+static bool kt_summary_closed(const struct tcpconn_summary *s)
+{
+	u32 sum;
+
+	kt_summary_sum(s, &sum);
+	return KT_V4(s, ESTABLISHED) == 4 && KT_V4(s, TIME_WAIT) == 1 &&
+	       sum == 9;
+}
+
+/*
+ * One connection taken through ESTABLISHED, server-side close (FIN_WAIT2,
+ * as a full orphan or a tw mini-socket, and CLOSE_WAIT on the client),
+ * client close (LAST_ACK, then TIME_WAIT on the server side), next to
+ * untouched v4 and v6 connections. Runs first in a fresh netns, so the
+ * counts are absolute.
+ */
+static void tcpconn_summary_sockets_test(struct kunit *test)
+{
+	struct kt_ctx *ctx = test->priv;
+	struct tcpconn_summary *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct socket *lsn, *child, *client;
+	u32 sum;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	tcpconn_summary_collect(ctx->net, s);
+	kt_summary_sum(s, &sum);
+	KUNIT_ASSERT_EQ_MSG(test, sum, 0U, "netns_pid's netns is not fresh");
+
+	lsn = kt_listen(test, ctx->net, AF_INET, KT_PORT + 20, 8, false);
+	kt_listen(test, ctx->net, AF_INET6, KT_PORT + 21, 8, false);
+	for (i = 0; i < 3; i++)
+		kt_connect(test, AF_INET, KT_PORT + 20);
+	kt_connect(test, AF_INET6, KT_PORT + 21);
+	KUNIT_ASSERT_TRUE(test, kt_summary_wait(test, s, kt_summary_open));
+	KUNIT_EXPECT_EQ(test, KT_V4(s, LISTEN), 1U);
+	KUNIT_EXPECT_EQ(test, KT_V6(s, LISTEN), 1U);
+	KUNIT_EXPECT_EQ(test, s->orphans_total, 0U);
+	KUNIT_EXPECT_EQ(test, s->tw_count, 0U);
+
+	KUNIT_ASSERT_EQ(test, kernel_accept(lsn, &child, O_NONBLOCK), 0);
+	client = NULL;
+	for (i = 0; i < ctx->nsocks; i++)
+		if (ctx->socks[i] && ctx->socks[i]->sk->sk_state != TCP_LISTEN &&
+		    inet_sk(ctx->socks[i]->sk)->inet_num ==
+		    ntohs(inet_sk(child->sk)->inet_dport))
+			client = ctx->socks[i];
+	KUNIT_ASSERT_NOT_NULL(test, client);
+	sock_release(child);	/* the server closes first */
+	KUNIT_ASSERT_TRUE(test, kt_summary_wait(test, s,
+						kt_summary_half_closed));
+	/* A full FIN_WAIT2 socket is the orphan; a tw one is counted there. */
+	KUNIT_EXPECT_EQ(test, s->orphans_total, KT_V4(s, FIN_WAIT2));
+	KUNIT_EXPECT_EQ(test,
+			s->orphans[TCPCONN_V4][TCPCONN_STATE_FIN_WAIT2],
+			KT_V4(s, FIN_WAIT2));
+	KUNIT_EXPECT_EQ(test, s->tw_count, KT_V4(s, TW_FIN_WAIT2));
+
+	kt_close(test, client);
+	KUNIT_ASSERT_TRUE(test, kt_summary_wait(test, s, kt_summary_closed));
+	KUNIT_EXPECT_EQ(test, s->orphans_total, 0U);
+	KUNIT_EXPECT_EQ(test, s->tw_count, 1U);
+	KUNIT_EXPECT_EQ(test, KT_V6(s, ESTABLISHED), 2U);
+	KUNIT_EXPECT_GT(test, s->ehash_buckets, 0U);
+	KUNIT_EXPECT_EQ(test, s->limits[TCPCONN_LIMIT_PAGE_SIZE],
+			(u64)PAGE_SIZE);
 }
 
 /* ---- listener snapshot on real sockets ---- */
@@ -366,17 +623,6 @@ static void tcpconn_walk_resume_test(struct kunit *test)
 	kt_expect_each_once(test, group, &v);
 }
 
-static void kt_close(struct kunit *test, struct socket *sock)
-{
-	struct kt_ctx *ctx = test->priv;
-	int i;
-
-	for (i = 0; i < ctx->nsocks; i++)
-		if (ctx->socks[i] == sock)
-			ctx->socks[i] = NULL;
-	sock_release(sock);
-}
-
 static int kt_seen(const struct kt_visit *v, u64 cookie)
 {
 	int i, hits = 0;
@@ -466,6 +712,31 @@ static struct kunit_suite tcpconn_helpers_suite = {
 	.test_cases = tcpconn_helpers_cases,
 };
 
+static struct kunit_case tcpconn_summary_pure_cases[] = {
+	KUNIT_CASE_PARAM(tcpconn_state_of_test, kt_state_gen_params),
+	KUNIT_CASE(tcpconn_summary_names_test),
+	KUNIT_CASE(tcpconn_summary_count_test),
+	{}
+};
+
+static struct kunit_suite tcpconn_summary_pure_suite = {
+	.name = "tcpconn_summary_pure",
+	.test_cases = tcpconn_summary_pure_cases,
+};
+
+/* Must run before any other socket suite: it needs an empty netns. */
+static struct kunit_case tcpconn_summary_cases[] = {
+	KUNIT_CASE(tcpconn_summary_sockets_test),
+	{}
+};
+
+static struct kunit_suite tcpconn_summary_suite = {
+	.name = "tcpconn_summary",
+	.init = kt_init,
+	.exit = kt_exit,
+	.test_cases = tcpconn_summary_cases,
+};
+
 static struct kunit_case tcpconn_listener_cases[] = {
 	KUNIT_CASE_PARAM(tcpconn_accept_queue_test, kt_acceptq_gen_params),
 	KUNIT_CASE(tcpconn_syn_queue_test),
@@ -495,7 +766,8 @@ static struct kunit_suite tcpconn_walk_suite = {
 	.test_cases = tcpconn_walk_cases,
 };
 
-kunit_test_suites(&tcpconn_helpers_suite, &tcpconn_listener_suite,
+kunit_test_suites(&tcpconn_helpers_suite, &tcpconn_summary_pure_suite,
+		  &tcpconn_summary_suite, &tcpconn_listener_suite,
 		  &tcpconn_walk_suite);
 
 MODULE_LICENSE("GPL");

@@ -46,6 +46,12 @@ tcpconn_listeners_policy[TCPCONN_A_LISTENER_MAX + 1] = {
 	[TCPCONN_A_LISTENER_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
 };
 
+/* The summary request takes no attributes; strict validation rejects any. */
+static const struct nla_policy
+tcpconn_summary_policy[TCPCONN_A_SUMMARY_MAX + 1] = {
+	[TCPCONN_A_SUMMARY_UNSPEC] = { .type = NLA_UNSPEC },
+};
+
 static int tcpconn_put_listener(struct sk_buff *skb,
 				const struct tcpconn_listener *l,
 				struct user_namespace *user_ns)
@@ -149,6 +155,102 @@ static int tcpconn_listeners_dumpit(struct sk_buff *skb,
 	return skb->len;
 }
 
+/* One u32 per state 1..TCPCONN_STATE_MAX, zeros included. */
+static int tcpconn_put_states(struct sk_buff *skb, int type, const u32 *counts)
+{
+	struct nlattr *nest = nla_nest_start(skb, type);
+	int i;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 1; i <= TCPCONN_STATE_MAX; i++)
+		if (nla_put_u32(skb, i, counts[i]))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/*
+ * One u64 per key 1..max. Padding inside the nest (only on architectures
+ * without efficient unaligned access) uses type 0, which no key has.
+ */
+static int tcpconn_put_u64s(struct sk_buff *skb, int type, const u64 *vals,
+			    int max)
+{
+	struct nlattr *nest = nla_nest_start(skb, type);
+	int i;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 1; i <= max; i++)
+		if (nla_put_u64_64bit(skb, i, vals[i], 0))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int tcpconn_put_summary(struct sk_buff *skb,
+			       const struct tcpconn_summary *s)
+{
+	if (tcpconn_put_states(skb, TCPCONN_A_SUMMARY_STATES_V4,
+			       s->states[TCPCONN_V4]) ||
+	    tcpconn_put_states(skb, TCPCONN_A_SUMMARY_STATES_V6,
+			       s->states[TCPCONN_V6]) ||
+	    tcpconn_put_states(skb, TCPCONN_A_SUMMARY_ORPHANS_V4,
+			       s->orphans[TCPCONN_V4]) ||
+	    tcpconn_put_states(skb, TCPCONN_A_SUMMARY_ORPHANS_V6,
+			       s->orphans[TCPCONN_V6]) ||
+	    nla_put_u32(skb, TCPCONN_A_SUMMARY_ORPHANS, s->orphans_total) ||
+	    nla_put_u32(skb, TCPCONN_A_SUMMARY_TW_COUNT, s->tw_count) ||
+	    tcpconn_put_u64s(skb, TCPCONN_A_SUMMARY_LIMITS, s->limits,
+			     TCPCONN_LIMIT_MAX) ||
+	    tcpconn_put_u64s(skb, TCPCONN_A_SUMMARY_COUNTERS, s->counters,
+			     TCPCONN_COUNTER_MAX) ||
+	    nla_put_u64_64bit(skb, TCPCONN_A_SUMMARY_WALK_NS, s->walk_ns,
+			      TCPCONN_A_SUMMARY_PAD) ||
+	    nla_put_u32(skb, TCPCONN_A_SUMMARY_EHASH_BUCKETS, s->ehash_buckets))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/*
+ * The reply is built after the walk, so the walk (which may sleep between
+ * buckets) holds nothing but the requesting socket's netns reference.
+ */
+static int tcpconn_summary_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct tcpconn_summary *s;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	s = kmalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	tcpconn_summary_collect(genl_info_net(info), s);
+
+	err = -ENOMEM;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		goto out;
+	hdr = genlmsg_put_reply(msg, info, &tcpconn_genl_family, 0,
+				TCPCONN_CMD_SUMMARY_GET);
+	if (!hdr)
+		goto err_msg;
+	err = tcpconn_put_summary(msg, s);
+	if (err)
+		goto err_msg;
+	genlmsg_end(msg, hdr);
+	kfree(s);
+	return genlmsg_reply(msg, info);
+
+err_msg:
+	nlmsg_free(msg);
+out:
+	kfree(s);
+	return err;
+}
+
 static const struct genl_ops tcpconn_genl_ops[] = {
 	{
 		.cmd = TCPCONN_CMD_LISTENERS_GET,
@@ -156,6 +258,12 @@ static const struct genl_ops tcpconn_genl_ops[] = {
 		.dumpit = tcpconn_listeners_dumpit,
 		.policy = tcpconn_listeners_policy,
 		.maxattr = TCPCONN_A_LISTENER_MAX,
+	},
+	{
+		.cmd = TCPCONN_CMD_SUMMARY_GET,
+		.doit = tcpconn_summary_doit,
+		.policy = tcpconn_summary_policy,
+		.maxattr = TCPCONN_A_SUMMARY_MAX,
 	},
 };
 

@@ -10,10 +10,15 @@
  * it does not fit, seq_file grows its buffer and shows the bucket again.
  * Nothing is held across ->stop: the walker takes and drops its own
  * references inside ->show().
+ *
+ * summary: the connection-table summary (summary.c) in /proc/net/netstat
+ * style, pairs of lines with the same prefix, names then values, so that
+ * names can be appended without breaking parsers.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/proc_fs.h>
+#include <linux/slab.h>
 #include <linux/seq_file.h>
 #include <linux/seq_file_net.h>
 #include <net/net_namespace.h>
@@ -126,6 +131,63 @@ static const struct seq_operations tcpconn_listeners_seq_ops = {
 	.show = tcpconn_listeners_show,
 };
 
+/* A /proc/net/netstat-style pair of lines: names, then values. */
+static void tcpconn_seq_u32_row(struct seq_file *seq, const char *prefix,
+				const u32 *vals)
+{
+	int i;
+
+	seq_printf(seq, "%s:", prefix);
+	for (i = 1; i <= TCPCONN_STATE_MAX; i++)
+		seq_printf(seq, " %s", tcpconn_state_names[i]);
+	seq_printf(seq, "\n%s:", prefix);
+	for (i = 1; i <= TCPCONN_STATE_MAX; i++)
+		seq_printf(seq, " %u", vals[i]);
+	seq_putc(seq, '\n');
+}
+
+static void tcpconn_seq_u64_row(struct seq_file *seq, const char *prefix,
+				const char *const *names, const u64 *vals,
+				int max)
+{
+	int i;
+
+	seq_printf(seq, "%s:", prefix);
+	for (i = 1; i <= max; i++)
+		seq_printf(seq, " %s", names[i]);
+	seq_printf(seq, "\n%s:", prefix);
+	for (i = 1; i <= max; i++)
+		seq_printf(seq, " %llu", vals[i]);
+	seq_putc(seq, '\n');
+}
+
+/*
+ * summary: a single_open file; the whole walk runs in one ->show(), which
+ * seq_file repeats only if the ~1.5 KiB of text overflows its first page.
+ */
+static int tcpconn_summary_show(struct seq_file *seq, void *v)
+{
+	struct tcpconn_summary *s;
+
+	s = kmalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	tcpconn_summary_collect(seq_file_single_net(seq), s);
+	tcpconn_seq_u32_row(seq, "IPv4", s->states[TCPCONN_V4]);
+	tcpconn_seq_u32_row(seq, "IPv6", s->states[TCPCONN_V6]);
+	tcpconn_seq_u32_row(seq, "OrphansIPv4", s->orphans[TCPCONN_V4]);
+	tcpconn_seq_u32_row(seq, "OrphansIPv6", s->orphans[TCPCONN_V6]);
+	seq_printf(seq, "Totals: orphans tw_count ehash_buckets walk_ns\n"
+		   "Totals: %u %u %u %llu\n", s->orphans_total, s->tw_count,
+		   s->ehash_buckets, s->walk_ns);
+	tcpconn_seq_u64_row(seq, "Limits", tcpconn_limit_names, s->limits,
+			    TCPCONN_LIMIT_MAX);
+	tcpconn_seq_u64_row(seq, "TcpExt", tcpconn_counter_names, s->counters,
+			    TCPCONN_COUNTER_MAX);
+	kfree(s);
+	return 0;
+}
+
 static int __net_init tcpconn_proc_net_init(struct net *net)
 {
 	struct proc_dir_entry *dir;
@@ -136,7 +198,9 @@ static int __net_init tcpconn_proc_net_init(struct net *net)
 		return -ENOMEM;
 	if (!proc_create_net_data("listeners", 0444, dir,
 				  &tcpconn_listeners_seq_ops,
-				  sizeof(struct tcpconn_seq_state), NULL)) {
+				  sizeof(struct tcpconn_seq_state), NULL) ||
+	    !proc_create_net_single("summary", 0444, dir,
+				    tcpconn_summary_show, NULL)) {
 		remove_proc_subtree(TCPCONN_PROC_DIR, net->proc_net);
 		return -ENOMEM;
 	}

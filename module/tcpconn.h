@@ -7,6 +7,7 @@
 #define _TCPCONN_H
 
 #include <linux/in6.h>
+#include <linux/tcpconn.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 
@@ -103,6 +104,48 @@ int tcpconn_walk_listener_bucket(struct net *net, struct tcpconn_walk_pos *pos,
 u32 tcpconn_listener_buckets(struct net *net);
 
 void tcpconn_listener_snapshot(struct sock *sk, struct tcpconn_listener *l);
+
+/* Index of the address family in struct tcpconn_summary's arrays. */
+enum { TCPCONN_V4, TCPCONN_V6, TCPCONN_NFAMILIES };
+
+/**
+ * struct tcpconn_summary - counts of one netns's TCP table, and its limits
+ * @states: sockets per family and &enum tcpconn_state
+ * @orphans: of those, full sockets with SOCK_DEAD
+ * @orphans_total: sum of @orphans
+ * @tw_count: the kernel's TIME_WAIT counter of the netns (tw_refcount - 1)
+ * @ehash_buckets: established-hash buckets the netns uses
+ * @walk_ns: how long the walk of both hashes took
+ * @limits: values per &enum tcpconn_limit
+ * @counters: values per &enum tcpconn_counter
+ */
+struct tcpconn_summary {
+	u32 states[TCPCONN_NFAMILIES][TCPCONN_STATE_MAX + 1];
+	u32 orphans[TCPCONN_NFAMILIES][TCPCONN_STATE_MAX + 1];
+	u32 orphans_total;
+	u32 tw_count;
+	u32 ehash_buckets;
+	u64 walk_ns;
+	u64 limits[TCPCONN_LIMIT_MAX + 1];
+	u64 counters[TCPCONN_COUNTER_MAX + 1];
+};
+
+/**
+ * tcpconn_state_of() - map a hashed entry's state to &enum tcpconn_state
+ * @kstate: sk->sk_state of an established-hash or listening-hash entry
+ * @tw_substate: tw_substate when @kstate is TCP_TIME_WAIT, else ignored
+ *
+ * Return: the state to count, or TCPCONN_STATE_UNSPEC for a state that is
+ * never hashed (it is then not counted).
+ */
+int tcpconn_state_of(int kstate, int tw_substate);
+
+void tcpconn_summary_count(struct tcpconn_summary *s, struct sock *sk);
+void tcpconn_summary_collect(struct net *net, struct tcpconn_summary *s);
+
+extern const char *const tcpconn_state_names[TCPCONN_STATE_MAX + 1];
+extern const char *const tcpconn_limit_names[TCPCONN_LIMIT_MAX + 1];
+extern const char *const tcpconn_counter_names[TCPCONN_COUNTER_MAX + 1];
 
 int tcpconn_netlink_init(void);
 void tcpconn_netlink_exit(void);

@@ -27,10 +27,14 @@
  *	of the caller's network namespace, attributes from
  *	&enum tcpconn_listener_attr. Optional request filters:
  *	%TCPCONN_A_LISTENER_FAMILY and %TCPCONN_A_LISTENER_PORT.
+ * @TCPCONN_CMD_SUMMARY_GET: do only, no request attributes; one reply with
+ *	the connection-table summary of the caller's network namespace,
+ *	attributes from &enum tcpconn_summary_attr
  */
 enum tcpconn_cmd {
 	TCPCONN_CMD_UNSPEC,
 	TCPCONN_CMD_LISTENERS_GET,
+	TCPCONN_CMD_SUMMARY_GET,
 
 	/* private */
 	__TCPCONN_CMD_MAX,
@@ -79,6 +83,192 @@ enum tcpconn_listener_attr {
 	/* private */
 	__TCPCONN_A_LISTENER_MAX,
 	TCPCONN_A_LISTENER_MAX = __TCPCONN_A_LISTENER_MAX - 1
+};
+
+/**
+ * enum tcpconn_state - TCP states as tcpconn counts them
+ * @TCPCONN_STATE_UNSPEC: unused
+ * @TCPCONN_STATE_ESTABLISHED: full sockets in ESTABLISHED
+ * @TCPCONN_STATE_SYN_SENT: active opens waiting for the SYN-ACK
+ * @TCPCONN_STATE_SYN_RECV: request sockets (SYN received, SYN-ACK sent)
+ *	plus full sockets in SYN_RECV (TCP Fast Open children)
+ * @TCPCONN_STATE_FIN_WAIT1: full sockets in FIN_WAIT1
+ * @TCPCONN_STATE_FIN_WAIT2: full sockets in FIN_WAIT2 (not the TIME_WAIT
+ *	mini-sockets that stand in for orphans in FIN_WAIT2, see below)
+ * @TCPCONN_STATE_TIME_WAIT: TIME_WAIT mini-sockets in substate TIME_WAIT
+ * @TCPCONN_STATE_CLOSE: hashed sockets in CLOSE (rare and transient)
+ * @TCPCONN_STATE_CLOSE_WAIT: full sockets in CLOSE_WAIT
+ * @TCPCONN_STATE_LAST_ACK: full sockets in LAST_ACK
+ * @TCPCONN_STATE_LISTEN: listening sockets
+ * @TCPCONN_STATE_CLOSING: full sockets in CLOSING
+ * @TCPCONN_STATE_TW_FIN_WAIT2: TIME_WAIT mini-sockets in substate
+ *	FIN_WAIT2: orphans whose FIN_WAIT2 timer (tcp_fin_timeout) the kernel
+ *	runs in the time-wait table; ss shows them as FIN-WAIT-2
+ *
+ * Values 1 to 11 equal the kernel's TCP_* states; the kernel's own
+ * TCP_MAX_STATES differs between versions, so this enum is ours.
+ */
+enum tcpconn_state {
+	TCPCONN_STATE_UNSPEC,
+	TCPCONN_STATE_ESTABLISHED,
+	TCPCONN_STATE_SYN_SENT,
+	TCPCONN_STATE_SYN_RECV,
+	TCPCONN_STATE_FIN_WAIT1,
+	TCPCONN_STATE_FIN_WAIT2,
+	TCPCONN_STATE_TIME_WAIT,
+	TCPCONN_STATE_CLOSE,
+	TCPCONN_STATE_CLOSE_WAIT,
+	TCPCONN_STATE_LAST_ACK,
+	TCPCONN_STATE_LISTEN,
+	TCPCONN_STATE_CLOSING,
+	TCPCONN_STATE_TW_FIN_WAIT2,
+
+	/* private */
+	__TCPCONN_STATE_MAX,
+	TCPCONN_STATE_MAX = __TCPCONN_STATE_MAX - 1
+};
+
+/**
+ * enum tcpconn_summary_attr - attributes of a connection-table summary
+ * @TCPCONN_A_SUMMARY_UNSPEC: unused
+ * @TCPCONN_A_SUMMARY_PAD: padding for 64-bit attributes
+ * @TCPCONN_A_SUMMARY_STATES_V4: nest; one u32 per &enum tcpconn_state
+ *	(the attribute type is the state) counting IPv4 sockets. Every state
+ *	is present, zeros included.
+ * @TCPCONN_A_SUMMARY_STATES_V6: nest; the same for IPv6 sockets
+ *	(v4-mapped connections on IPv6 sockets count here, as in ss)
+ * @TCPCONN_A_SUMMARY_ORPHANS_V4: nest; per state, IPv4 full sockets with
+ *	SOCK_DEAD set (closed by their process, still in the table)
+ * @TCPCONN_A_SUMMARY_ORPHANS_V6: nest; the same for IPv6
+ * @TCPCONN_A_SUMMARY_ORPHANS: u32, all orphans of the namespace
+ * @TCPCONN_A_SUMMARY_TW_COUNT: u32, the kernel's own TIME_WAIT count for
+ *	the namespace (tw_refcount - 1, as /proc/net/sockstat "tw"): the
+ *	number tcp_max_tw_buckets is enforced against; it includes the
+ *	mini-sockets in substate FIN_WAIT2
+ * @TCPCONN_A_SUMMARY_LIMITS: nest; one u64 per &enum tcpconn_limit
+ * @TCPCONN_A_SUMMARY_COUNTERS: nest; one u64 per &enum tcpconn_counter,
+ *	the namespace's /proc/net/netstat TcpExt values
+ * @TCPCONN_A_SUMMARY_WALK_NS: u64, nanoseconds the table walk took
+ * @TCPCONN_A_SUMMARY_EHASH_BUCKETS: u32, buckets of the established hash
+ *	this namespace uses (tcp_max_tw_buckets defaults to half of it)
+ *
+ * Counts come from one pass over the established and listening hashes,
+ * filtered to the caller's namespace; they are a consistent view of each
+ * hash bucket, not of the whole table at one instant.
+ */
+enum tcpconn_summary_attr {
+	TCPCONN_A_SUMMARY_UNSPEC,
+	TCPCONN_A_SUMMARY_PAD,
+	TCPCONN_A_SUMMARY_STATES_V4,
+	TCPCONN_A_SUMMARY_STATES_V6,
+	TCPCONN_A_SUMMARY_ORPHANS_V4,
+	TCPCONN_A_SUMMARY_ORPHANS_V6,
+	TCPCONN_A_SUMMARY_ORPHANS,
+	TCPCONN_A_SUMMARY_TW_COUNT,
+	TCPCONN_A_SUMMARY_LIMITS,
+	TCPCONN_A_SUMMARY_COUNTERS,
+	TCPCONN_A_SUMMARY_WALK_NS,
+	TCPCONN_A_SUMMARY_EHASH_BUCKETS,
+
+	/* private */
+	__TCPCONN_A_SUMMARY_MAX,
+	TCPCONN_A_SUMMARY_MAX = __TCPCONN_A_SUMMARY_MAX - 1
+};
+
+/**
+ * enum tcpconn_limit - sysctls, and the usage they bound, in a summary
+ * @TCPCONN_LIMIT_UNSPEC: unused
+ * @TCPCONN_LIMIT_MAX_TW_BUCKETS: net.ipv4.tcp_max_tw_buckets (per netns)
+ * @TCPCONN_LIMIT_SOMAXCONN: net.core.somaxconn (per netns)
+ * @TCPCONN_LIMIT_MAX_SYN_BACKLOG: net.ipv4.tcp_max_syn_backlog (per netns)
+ * @TCPCONN_LIMIT_SYNCOOKIES: net.ipv4.tcp_syncookies, 0/1/2 (per netns)
+ * @TCPCONN_LIMIT_ABORT_ON_OVERFLOW: net.ipv4.tcp_abort_on_overflow
+ * @TCPCONN_LIMIT_FIN_TIMEOUT: net.ipv4.tcp_fin_timeout, seconds (per netns)
+ * @TCPCONN_LIMIT_TW_REUSE: net.ipv4.tcp_tw_reuse, 0/1/2 (per netns)
+ * @TCPCONN_LIMIT_PORT_LOW: net.ipv4.ip_local_port_range, first port
+ * @TCPCONN_LIMIT_PORT_HIGH: net.ipv4.ip_local_port_range, last port
+ * @TCPCONN_LIMIT_TCP_MEM_LOW: net.ipv4.tcp_mem[0], pages (host-wide)
+ * @TCPCONN_LIMIT_TCP_MEM_PRESSURE: net.ipv4.tcp_mem[1], pages (host-wide)
+ * @TCPCONN_LIMIT_TCP_MEM_HIGH: net.ipv4.tcp_mem[2], pages (host-wide)
+ * @TCPCONN_LIMIT_TCP_MEM_USED: pages TCP has allocated now, host-wide (as
+ *	/proc/net/sockstat "mem"); compared with tcp_mem
+ * @TCPCONN_LIMIT_PAGE_SIZE: bytes per page, to convert the tcp_mem values
+ *
+ * net.ipv4.tcp_max_orphans and the host-wide orphan count are not
+ * reachable from a module on every supported kernel; clients read them from
+ * /proc/sys/net/ipv4/tcp_max_orphans and /proc/net/sockstat.
+ */
+enum tcpconn_limit {
+	TCPCONN_LIMIT_UNSPEC,
+	TCPCONN_LIMIT_MAX_TW_BUCKETS,
+	TCPCONN_LIMIT_SOMAXCONN,
+	TCPCONN_LIMIT_MAX_SYN_BACKLOG,
+	TCPCONN_LIMIT_SYNCOOKIES,
+	TCPCONN_LIMIT_ABORT_ON_OVERFLOW,
+	TCPCONN_LIMIT_FIN_TIMEOUT,
+	TCPCONN_LIMIT_TW_REUSE,
+	TCPCONN_LIMIT_PORT_LOW,
+	TCPCONN_LIMIT_PORT_HIGH,
+	TCPCONN_LIMIT_TCP_MEM_LOW,
+	TCPCONN_LIMIT_TCP_MEM_PRESSURE,
+	TCPCONN_LIMIT_TCP_MEM_HIGH,
+	TCPCONN_LIMIT_TCP_MEM_USED,
+	TCPCONN_LIMIT_PAGE_SIZE,
+
+	/* private */
+	__TCPCONN_LIMIT_MAX,
+	TCPCONN_LIMIT_MAX = __TCPCONN_LIMIT_MAX - 1
+};
+
+/**
+ * enum tcpconn_counter - the namespace's TcpExt MIB counters in a summary
+ * @TCPCONN_COUNTER_UNSPEC: unused
+ * @TCPCONN_COUNTER_LISTEN_OVERFLOWS: ListenOverflows, accept queue full
+ * @TCPCONN_COUNTER_LISTEN_DROPS: ListenDrops, any drop at a listener
+ * @TCPCONN_COUNTER_REQQ_FULL_DROP: TCPReqQFullDrop, SYN dropped, SYN
+ *	queue full and no syncookies
+ * @TCPCONN_COUNTER_REQQ_FULL_DO_COOKIES: TCPReqQFullDoCookies
+ * @TCPCONN_COUNTER_SYNCOOKIES_SENT: SyncookiesSent
+ * @TCPCONN_COUNTER_SYNCOOKIES_RECV: SyncookiesRecv
+ * @TCPCONN_COUNTER_SYNCOOKIES_FAILED: SyncookiesFailed
+ * @TCPCONN_COUNTER_EMBRYONIC_RSTS: EmbryonicRsts
+ * @TCPCONN_COUNTER_ABORT_ON_MEMORY: TCPAbortOnMemory, orphan killed
+ *	because of tcp_max_orphans or tcp_mem
+ * @TCPCONN_COUNTER_ABORT_ON_CLOSE: TCPAbortOnClose, closed with unread data
+ * @TCPCONN_COUNTER_ABORT_ON_DATA: TCPAbortOnData
+ * @TCPCONN_COUNTER_ABORT_ON_TIMEOUT: TCPAbortOnTimeout
+ * @TCPCONN_COUNTER_ABORT_ON_LINGER: TCPAbortOnLinger
+ * @TCPCONN_COUNTER_TIMEWAIT_OVERFLOW: TCPTimeWaitOverflow, TIME_WAIT not
+ *	created because tcp_max_tw_buckets was reached
+ * @TCPCONN_COUNTER_TIMEWAITED: TW, TIME_WAIT sockets that expired
+ * @TCPCONN_COUNTER_TIMEWAIT_RECYCLED: TWRecycled
+ * @TCPCONN_COUNTER_TIMEWAIT_KILLED: TWKilled
+ * @TCPCONN_COUNTER_MEMORY_PRESSURES: TCPMemoryPressures
+ */
+enum tcpconn_counter {
+	TCPCONN_COUNTER_UNSPEC,
+	TCPCONN_COUNTER_LISTEN_OVERFLOWS,
+	TCPCONN_COUNTER_LISTEN_DROPS,
+	TCPCONN_COUNTER_REQQ_FULL_DROP,
+	TCPCONN_COUNTER_REQQ_FULL_DO_COOKIES,
+	TCPCONN_COUNTER_SYNCOOKIES_SENT,
+	TCPCONN_COUNTER_SYNCOOKIES_RECV,
+	TCPCONN_COUNTER_SYNCOOKIES_FAILED,
+	TCPCONN_COUNTER_EMBRYONIC_RSTS,
+	TCPCONN_COUNTER_ABORT_ON_MEMORY,
+	TCPCONN_COUNTER_ABORT_ON_CLOSE,
+	TCPCONN_COUNTER_ABORT_ON_DATA,
+	TCPCONN_COUNTER_ABORT_ON_TIMEOUT,
+	TCPCONN_COUNTER_ABORT_ON_LINGER,
+	TCPCONN_COUNTER_TIMEWAIT_OVERFLOW,
+	TCPCONN_COUNTER_TIMEWAITED,
+	TCPCONN_COUNTER_TIMEWAIT_RECYCLED,
+	TCPCONN_COUNTER_TIMEWAIT_KILLED,
+	TCPCONN_COUNTER_MEMORY_PRESSURES,
+
+	/* private */
+	__TCPCONN_COUNTER_MAX,
+	TCPCONN_COUNTER_MAX = __TCPCONN_COUNTER_MAX - 1
 };
 
 #endif /* _UAPI_LINUX_TCPCONN_H */
