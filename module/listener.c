@@ -3,7 +3,6 @@
  * Snapshot of one listening socket: every value the listeners views print,
  * read once, so that the netlink and /proc outputs cannot disagree.
  */
-#include <linux/sock_diag.h>
 #include <net/inet_connection_sock.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
@@ -26,8 +25,6 @@
 void tcpconn_listener_snapshot(struct sock *sk, struct tcpconn_listener *l)
 {
 	const struct request_sock_queue *q = &inet_csk(sk)->icsk_accept_queue;
-	u32 cookie[2];
-
 	memset(l, 0, sizeof(*l));
 	l->family = sk->sk_family;
 	if (IS_ENABLED(CONFIG_IPV6) && sk->sk_family == AF_INET6) {
@@ -46,6 +43,5 @@ void tcpconn_listener_snapshot(struct sock *sk, struct tcpconn_listener *l)
 	l->uid = tcpconn_sk_uid(sk);
 	l->inode = sock_i_ino(sk);
 	l->reuseport = !!sk->sk_reuseport;
-	sock_diag_save_cookie(sk, cookie);
-	l->cookie = ((u64)cookie[1] << 32) | cookie[0];
+	l->cookie = tcpconn_sk_cookie(sk);
 }

@@ -7,6 +7,7 @@
 #define _TCPCONN_H
 
 #include <linux/in6.h>
+#include <linux/sock_diag.h>
 #include <linux/tcpconn.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
@@ -72,6 +73,22 @@ static inline bool tcpconn_listener_full(const struct tcpconn_listener *l)
 }
 
 typedef int (*tcpconn_visit_t)(struct sock *sk, void *arg);
+
+/**
+ * tcpconn_sk_cookie() - a socket's cookie, as inet_diag reports it
+ * @sk: any socket the caller keeps alive
+ *
+ * Cookies are generated on first use, so this may assign one.
+ *
+ * Return: the 64-bit cookie.
+ */
+static inline u64 tcpconn_sk_cookie(struct sock *sk)
+{
+	u32 cookie[2];
+
+	sock_diag_save_cookie(sk, cookie);
+	return ((u64)cookie[1] << 32) | cookie[0];
+}
 
 #define TCPCONN_RESUME_COOKIES 3
 

@@ -16,7 +16,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/sched.h>
-#include <linux/sock_diag.h>
 #include <net/inet_hashtables.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
@@ -35,15 +34,6 @@
 u32 tcpconn_listener_buckets(struct net *net)
 {
 	return tcpconn_hashinfo(net)->lhash2_mask + 1;
-}
-
-/* The socket's cookie, generating it on first use (cookies are lazy). */
-static u64 tcpconn_sk_cookie(struct sock *sk)
-{
-	u32 cookie[2];
-
-	sock_diag_save_cookie(sk, cookie);
-	return ((u64)cookie[1] << 32) | cookie[0];
 }
 
 /*
