@@ -25,6 +25,7 @@
 void tcpconn_listener_snapshot(struct sock *sk, struct tcpconn_listener *l)
 {
 	const struct request_sock_queue *q = &inet_csk(sk)->icsk_accept_queue;
+
 	memset(l, 0, sizeof(*l));
 	l->family = sk->sk_family;
 	if (IS_ENABLED(CONFIG_IPV6) && sk->sk_family == AF_INET6) {
