@@ -6,8 +6,14 @@
   dropped by nft hold its SYN queue, then twelve local clients that are
   never accepted fill its accept queue (8 + 1 queued, the rest retrying);
 - 127.0.0.1:5432 (backlog 128) with two accepted-pending clients;
-- [::]:443, an SO_REUSEPORT group of two (dual-stack).
-Then shows tcpconn-stat --listeners next to ss for comparison.
+- [::]:443, an SO_REUSEPORT group of two (dual-stack);
+- 127.0.0.1:9000, an "app" with 300 accepted connections: 100 closed by
+  the client first (client-side TIME_WAIT), 50 by the server first
+  (server-side TIME_WAIT), 20 closed by the client while the server never
+  closes (CLOSE_WAIT, and FIN_WAIT2 orphans on the client side), 10 whose
+  client fills a peer that stopped reading and then closes (FIN_WAIT1
+  orphans with unsent data), 120 left open.
+Then shows tcpconn-stat --listeners and --summary next to ss for comparison.
 """
 import os
 import socket
@@ -64,6 +70,36 @@ def connect(addr, port, n):
     return socks
 
 
+def app_workload(keep):
+    """The 127.0.0.1:9000 connections described in the module docstring."""
+    lsn = listener(socket.AF_INET, '127.0.0.1', 9000, 512)
+    keep.append(lsn)
+    pairs = []
+    for _ in range(300):
+        c = socket.create_connection(('127.0.0.1', 9000))
+        pairs.append((c, lsn.accept()[0]))
+    for c, s in pairs[:100]:            # client closes first
+        c.close()
+        s.close()
+    for c, s in pairs[100:150]:         # server closes first
+        s.close()
+        c.close()
+    for c, s in pairs[150:170]:         # server never closes
+        c.close()
+        keep.append(s)
+    for c, s in pairs[170:180]:         # server stops reading
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        c.setblocking(False)
+        try:
+            while True:
+                c.send(b'x' * 65536)
+        except BlockingIOError:
+            pass
+        c.close()
+        keep.append(s)
+    keep += [x for pair in pairs[180:] for x in pair]
+
+
 def main():
     sh('ip link set lo up; ip netns add peer; '
        'ip link add veth0 type veth peer name veth1 netns peer; '
@@ -87,6 +123,7 @@ def main():
     keep += connect('127.0.0.1', 5432, 2)
     wait_for('a full accept queue', "ss -tnH state established "
              "'( sport = :8080 )'", 9)
+    app_workload(keep)
     time.sleep(0.5)
 
     print('\n$ tcpconn-stat --listeners', flush=True)
@@ -96,6 +133,13 @@ def main():
     subprocess.run(['ss', '-ltn'])
     print("\n$ ss -tnH state syn-recv '( sport = :8080 )' | wc -l", flush=True)
     print(count("ss -tnH state syn-recv '( sport = :8080 )'"), flush=True)
+
+    print('\n$ tcpconn-stat --summary', flush=True)
+    rc = subprocess.run([STAT, '--summary']).returncode or rc
+    print("\n$ ss -tanH | awk '{print $1}' | sort | uniq -c", flush=True)
+    sh("ss -tanH | awk '{print $1}' | sort | uniq -c")
+    print('\n$ grep TCP: /proc/net/sockstat', flush=True)
+    sh('grep TCP: /proc/net/sockstat')
     peer.kill()
     return rc
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # `make demo`: install, build, boot Debian 6.12 in QEMU, load tcpconn.ko,
-# create a workload with a held SYN queue and a full accept queue, and show
-# tcpconn-stat --listeners next to ss.
+# create a workload with a held SYN queue, a full accept queue, TIME_WAIT,
+# CLOSE_WAIT and orphans, and show tcpconn-stat --listeners and --summary
+# next to ss and /proc/net/sockstat.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)

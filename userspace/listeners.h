@@ -61,7 +61,11 @@ struct listeners_collect {
 int listeners_collect_cb(const struct nlmsghdr *nlh, void *data);
 
 /* Output (listeners_out.c). */
+/* "0.0.0.0:80", "[::]%eth0:443": the table's address cell, never fails. */
+void listener_name(const struct listener *l, char *buf, size_t len);
 int listeners_print_table(FILE *f, const struct listener_list *list);
+/* One listener as the JSON object of --listeners (also used by --summary). */
+struct json_object *listener_to_json(const struct listener *l);
 struct json_object *listeners_to_json(const struct listener_list *list);
 int listeners_print_json(FILE *f, const struct listener_list *list);
 

@@ -41,6 +41,17 @@ static void listener_flags(const struct listener *l, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
+void listener_name(const struct listener *l, char *buf, size_t len)
+{
+	char ifname[IFNAME_LEN];
+
+	if (l->ifindex)
+		ifindex_name(l->ifindex, ifname, sizeof(ifname));
+	if (format_addr_port(buf, len, l->family, l->addr, l->port,
+			     l->ifindex ? ifname : NULL))
+		snprintf(buf, len, "?:%u", l->port);
+}
+
 static int listener_row(struct table *t, const struct listener *l)
 {
 	char addr[ADDRPORT_LEN], ifname[IFNAME_LEN], flags[32];
@@ -85,7 +96,7 @@ int listeners_print_table(FILE *f, const struct listener_list *list)
 	return err;
 }
 
-static struct json_object *listener_json(const struct listener *l)
+struct json_object *listener_to_json(const struct listener *l)
 {
 	struct json_object *o = json_object_new_object();
 	char addr[INET6_ADDRSTRLEN], ifname[IFNAME_LEN];
@@ -132,7 +143,7 @@ struct json_object *listeners_to_json(const struct listener_list *list)
 		return NULL;
 	}
 	for (i = 0; i < list->len; i++) {
-		struct json_object *l = listener_json(&list->items[i]);
+		struct json_object *l = listener_to_json(&list->items[i]);
 
 		if (!l || json_object_array_add(arr, l)) {
 			json_object_put(l);

@@ -4,20 +4,23 @@
  * over its generic netlink family "tcpconn".
  *
  *   tcpconn-stat --listeners [-4|-6] [--port N] [-n] [-j]
+ *   tcpconn-stat --summary [-j] [-i SECS [-c COUNT]]
  *
  * Layout: this file parses options into struct opts and dispatches to one
- * file per view (listeners.c, ...); nl.c is the netlink plumbing; output.c
- * and table.c format. Everything below returns 0 or a negative errno; only
- * main() chooses the exit status:
+ * file per view (listeners.c, summary.c, ...); nl.c is the netlink
+ * plumbing; output.c and table.c format. Everything below returns 0 or a
+ * negative errno; only main() chooses the exit status:
  *   0 ok, 1 runtime error, 2 bad option/usage, 3 module not loaded,
  *   4 module/client version mismatch, 5 permission denied.
  *
- * Adding a view: an enum view value (opts.h), a row in views[] and a
- * long option here, and its own file with a run function.
+ * Adding a view: an enum view value (opts.h), a row in views[] (the
+ * filters it applies, whether it takes -i) and a long option here, and its
+ * own file with a run function.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,16 +33,25 @@
 #include "msg.h"
 #include "nl.h"
 #include "opts.h"
+#include "summary.h"
 
 #ifndef TCPCONN_STAT_VERSION
 #define TCPCONN_STAT_VERSION "0.1"
 #endif
+
+/* Which filters a view applies; any other is a usage error, not ignored. */
+enum {
+	VF_FAMILY	= 1 << 0,	/* -4, -6 */
+	VF_PORT		= 1 << 1,	/* --port */
+};
 
 struct view_desc {
 	const char *name;	/* its long option, without "--" */
 	uint8_t cmd;		/* genl command it needs; probed before run */
 	int (*run)(struct nl_ctx *nl, const struct opts *o);
 	const char *help;
+	unsigned int filters;	/* VF_* */
+	bool interval;		/* takes -i SECS [-c COUNT] */
 };
 
 static const struct view_desc views[__VIEW_MAX] = {
@@ -48,7 +60,21 @@ static const struct view_desc views[__VIEW_MAX] = {
 		.cmd = TCPCONN_CMD_LISTENERS_GET,
 		.run = listeners_run,
 		.help = "listening sockets: SYN queue, accept queue, backlog, drops",
+		.filters = VF_FAMILY | VF_PORT,
 	},
+	[VIEW_SUMMARY] = {
+		.name = "summary",
+		.cmd = TCPCONN_CMD_SUMMARY_GET,
+		.run = summary_run,
+		.help = "states, orphans, limits and their use, TcpExt counters, warnings",
+		.interval = true,
+	},
+};
+
+/* For "lacks command ..." messages. */
+static const char *const cmd_names[TCPCONN_CMD_MAX + 1] = {
+	[TCPCONN_CMD_LISTENERS_GET] = "LISTENERS_GET",
+	[TCPCONN_CMD_SUMMARY_GET] = "SUMMARY_GET",
 };
 
 enum {
@@ -58,11 +84,14 @@ enum {
 
 static const struct option long_opts[] = {
 	{ "listeners",	no_argument,		NULL, OPT_VIEW + VIEW_LISTENERS },
+	{ "summary",	no_argument,		NULL, OPT_VIEW + VIEW_SUMMARY },
 	{ "ipv4",	no_argument,		NULL, '4' },
 	{ "ipv6",	no_argument,		NULL, '6' },
 	{ "port",	required_argument,	NULL, OPT_PORT },
 	{ "numeric",	no_argument,		NULL, 'n' },
 	{ "json",	no_argument,		NULL, 'j' },
+	{ "interval",	required_argument,	NULL, 'i' },
+	{ "count",	required_argument,	NULL, 'c' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL,		0,			NULL, 0 },
@@ -77,13 +106,18 @@ static void usage(FILE *f)
 	for (v = VIEW_NONE + 1; v < __VIEW_MAX; v++)
 		fprintf(f, "      --%-13s %s\n", views[v].name, views[v].help);
 	fprintf(f,
-		"\nFilters:\n"
+		"\nFilters (--listeners; --summary always counts both families):\n"
 		"  -4, --ipv4          IPv4 sockets only\n"
 		"  -6, --ipv6          IPv6 sockets only\n"
 		"      --port N        local port N (1-65535)\n"
 		"\nOutput:\n"
 		"  -n, --numeric       numeric addresses and ports (always; never resolves names)\n"
 		"  -j, --json          one JSON document instead of a table\n"
+		"  -i, --interval SECS --summary: a report every SECS seconds (0.1 to 86400,\n"
+		"                      fractions allowed, e.g. 0.5) until Ctrl-C; from the\n"
+		"                      second on, counters show per-second rates and warn\n"
+		"                      only when they grew; with -j, one JSON object per line\n"
+		"  -c, --count N       with -i: stop after N reports\n"
 		"  -h, --help          show this help\n"
 		"  -V, --version       show client and protocol versions\n"
 		"\nExit status: 0 ok, 1 runtime error, 2 usage error, 3 module not loaded,\n"
@@ -96,6 +130,25 @@ static void version(FILE *f)
 		" (tcpconn netlink protocol %d, accepts modules %d..%d)\n",
 		TCPCONN_GENL_VERSION, TCPCONN_GENL_MIN_VERSION,
 		TCPCONN_GENL_VERSION);
+}
+
+int parse_seconds(const char *s, double min, double max, double *out)
+{
+	size_t digits = strspn(s, "0123456789");
+	double v;
+	char *end;
+
+	/* strtod() would take " 1", "+1", "1e3", "0x1p3", "inf", "nan"; we don't. */
+	if (s[digits] == '.')
+		digits += 1 + strspn(s + digits + 1, "0123456789");
+	if (s[digits] || !strpbrk(s, "0123456789"))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !(v >= min && v <= max))
+		return -ERANGE;
+	*out = v;
+	return 0;
 }
 
 int parse_uint(const char *s, unsigned long min, unsigned long max,
@@ -128,9 +181,34 @@ static int set_view(struct opts *o, enum view v)
 	return 0;
 }
 
+/* Cross-option checks, once the view is known. */
+static int opts_check(const struct opts *o, bool family, bool interval)
+{
+	const struct view_desc *v = &views[o->view];
+
+	if (family && !(v->filters & VF_FAMILY)) {
+		pr_err("-4/-6 do not apply to --%s: it counts IPv4 and IPv6 side by side",
+		       v->name);
+		return -EINVAL;
+	}
+	if (o->filter.has_port && !(v->filters & VF_PORT)) {
+		pr_err("--port does not apply to --%s", v->name);
+		return -EINVAL;
+	}
+	if (interval && !v->interval) {
+		pr_err("-i does not apply to --%s", v->name);
+		return -EINVAL;
+	}
+	if (o->out.count && !interval) {
+		pr_err("-c needs -i SECS");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int opts_parse(struct opts *o, int argc, char **argv)
 {
-	bool v4 = false, v6 = false;
+	bool v4 = false, v6 = false, interval = false;
 	unsigned long port;
 	int c;
 
@@ -140,7 +218,7 @@ int opts_parse(struct opts *o, int argc, char **argv)
 	o->out.numeric = true;
 	optind = 0;	/* glibc: 0 reinitialises getopt completely */
 
-	while ((c = getopt_long(argc, argv, "46njhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "46njhVi:c:", long_opts, NULL)) != -1) {
 		switch (c) {
 		case '4':
 			v4 = true;
@@ -162,6 +240,22 @@ int opts_parse(struct opts *o, int argc, char **argv)
 			break;
 		case 'j':
 			o->out.json = true;
+			break;
+		case 'i':
+			if (parse_seconds(optarg, INTERVAL_MIN, INTERVAL_MAX,
+					  &o->out.interval) < 0) {
+				pr_err("invalid -i '%s': expected seconds from %g to %g, fractions allowed (0.5)",
+				       optarg, INTERVAL_MIN, INTERVAL_MAX);
+				return -EINVAL;
+			}
+			interval = true;
+			break;
+		case 'c':
+			if (parse_uint(optarg, 1, ULONG_MAX, &o->out.count) < 0) {
+				pr_err("invalid -c '%s': expected a number of reports, 1 or more",
+				       optarg);
+				return -EINVAL;
+			}
 			break;
 		case 'h':
 			o->action = ACTION_HELP;
@@ -191,7 +285,7 @@ int opts_parse(struct opts *o, int argc, char **argv)
 		pr_err("no view given");
 		return -EINVAL;
 	}
-	return 0;
+	return opts_check(o, v4 || v6, interval);
 }
 
 int exit_status(const struct nl_ctx *nl, const char *what, int err)
@@ -217,8 +311,12 @@ int exit_status(const struct nl_ctx *nl, const char *what, int err)
 		       TCPCONN_GENL_VERSION);
 		return TC_EXIT_VERSION;
 	case NL_FAMILY_NO_OP:
-		pr_err("module too old: tcpconn.ko (netlink protocol version %u) lacks command %u needed by %s; rebuild/upgrade tcpconn.ko",
-		       nl->family_version, nl->missing_op, what);
+		pr_err("module too old: tcpconn.ko (netlink protocol version %u) lacks command %s (%u) needed by %s; rebuild/upgrade tcpconn.ko",
+		       nl->family_version,
+		       nl->missing_op <= TCPCONN_CMD_MAX &&
+		       cmd_names[nl->missing_op] ?
+				cmd_names[nl->missing_op] : "?",
+		       nl->missing_op, what);
 		return TC_EXIT_VERSION;
 	default:
 		break;

@@ -16,7 +16,8 @@
 enum view {
 	VIEW_NONE,
 	VIEW_LISTENERS,
-	/* to come: SUMMARY, SOCKETS, TIMEWAIT, ORPHANS, REMOTES, PORTS, LIMITS */
+	VIEW_SUMMARY,
+	/* to come: SOCKETS, TIMEWAIT, ORPHANS, REMOTES, PORTS, LIMITS */
 	__VIEW_MAX,
 };
 
@@ -32,10 +33,16 @@ struct filter {
 	uint16_t port;		/* --port, 1..65535 */
 };
 
+/* -i SECS bounds: as watch(1) at the bottom, a day at the top. */
+#define INTERVAL_MIN 0.1
+#define INTERVAL_MAX 86400.0
+
 struct output_opts {
 	bool json;		/* -j */
 	bool numeric;		/* -n: accepted; output is always numeric */
-	/* to come: prometheus, interval (-i SECS) */
+	double interval;	/* -i SECS; 0: report once */
+	unsigned long count;	/* -c COUNT reports (needs -i); 0: until a signal */
+	/* to come: prometheus */
 };
 
 struct opts {
@@ -55,5 +62,11 @@ int opts_parse(struct opts *o, int argc, char **argv);
 /* Parse a decimal in [min, max], the whole string, no sign or spaces. */
 int parse_uint(const char *s, unsigned long min, unsigned long max,
 	       unsigned long *out);
+
+/*
+ * Parse seconds in [min, max]: digits with an optional fraction ("2",
+ * "0.5", ".5", "1."); no sign, exponent, hex, "inf" or "nan".
+ */
+int parse_seconds(const char *s, double min, double max, double *out);
 
 #endif /* TCPCONN_OPTS_H */

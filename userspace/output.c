@@ -64,6 +64,18 @@ int print_json(FILE *f, struct json_object *root)
 	return ferror(f) ? -EIO : 0;
 }
 
+int print_json_line(FILE *f, struct json_object *root)
+{
+	const char *s;
+
+	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+						 JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!s)
+		return -ENOMEM;
+	fprintf(f, "%s\n", s);
+	return ferror(f) ? -EIO : 0;
+}
+
 int json_add(struct json_object *obj, const char *key, struct json_object *val)
 {
 	if (!val)

@@ -37,6 +37,9 @@ bool ifindex_name(uint32_t ifindex, char *buf, size_t len);
 /* Print @root as one pretty JSON document and a newline. */
 int print_json(FILE *f, struct json_object *root);
 
+/* Print @root on one line (JSON Lines, for -i series) and a newline. */
+int print_json_line(FILE *f, struct json_object *root);
+
 /* Add @val under @key, consuming it; -ENOMEM if @val is NULL (failed alloc). */
 int json_add(struct json_object *obj, const char *key, struct json_object *val);
 

@@ -59,6 +59,202 @@ struct nlmsghdr *put_listener(void *buf, const struct listener *l,
 	return nlh;
 }
 
+/* nla_nest_start() in the kernel always sets NLA_F_NESTED; so do we. */
+static struct nlattr *nest_start(struct nlmsghdr *nlh, uint16_t type)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
+
+	nest->nla_type |= NLA_F_NESTED;
+	return nest;
+}
+
+static void put_states(struct nlmsghdr *nlh, uint16_t type, const uint32_t *v,
+		       uint64_t present, unsigned int how)
+{
+	struct nlattr *nest;
+	int i;
+
+	if (how & BS_SHORT_NEST && type == TCPCONN_A_SUMMARY_STATES_V4) {
+		mnl_attr_put(nlh, type, 2, "\0");
+		return;
+	}
+	nest = nest_start(nlh, type);
+	for (i = 1; i <= TCPCONN_STATE_MAX; i++) {
+		if (!(present & SUM_BIT(i)))
+			continue;
+		if (how & BS_DROP_KEYS && type == TCPCONN_A_SUMMARY_STATES_V4 &&
+		    i == SUMMARY_DROPPED_STATE)
+			continue;
+		if (how & BS_STATE_AS_U64 && type == TCPCONN_A_SUMMARY_STATES_V4 &&
+		    i == TCPCONN_STATE_ESTABLISHED)
+			mnl_attr_put_u64(nlh, i, v[i]);
+		else
+			mnl_attr_put_u32(nlh, i, v[i]);
+	}
+	if (how & BS_UNKNOWN) {
+		/* a state from the future, of a size we cannot know */
+		mnl_attr_put(nlh, TCPCONN_STATE_MAX + 1, 3, "abc");
+		mnl_attr_put_u64(nlh, 60, 1);
+	}
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static void put_u64s(struct nlmsghdr *nlh, uint16_t type, const uint64_t *v,
+		     int max, uint64_t present, unsigned int how)
+{
+	struct nlattr *nest = nest_start(nlh, type);
+	int i;
+
+	for (i = 1; i <= max; i++) {
+		if (!(present & SUM_BIT(i)))
+			continue;
+		if (how & BS_DROP_KEYS &&
+		    ((type == TCPCONN_A_SUMMARY_LIMITS && i == SUMMARY_DROPPED_LIMIT) ||
+		     (type == TCPCONN_A_SUMMARY_COUNTERS && i == SUMMARY_DROPPED_COUNTER)))
+			continue;
+		/* nla_put_u64_64bit(..., padattr 0) where alignment needs it */
+		if (how & BS_PAD)
+			mnl_attr_put(nlh, 0, 0, NULL);
+		if (how & BS_COUNTER_AS_U32 && type == TCPCONN_A_SUMMARY_COUNTERS &&
+		    i == TCPCONN_COUNTER_LISTEN_OVERFLOWS)
+			mnl_attr_put_u32(nlh, i, (uint32_t)v[i]);
+		else
+			mnl_attr_put_u64(nlh, i, v[i]);
+	}
+	if (how & BS_UNKNOWN) {
+		mnl_attr_put_u64(nlh, max + 1, 77);
+		mnl_attr_put_u32(nlh, 63, 5);	/* not even a u64 */
+	}
+	if (how & BS_TRUNC_IN_NEST && type == TCPCONN_A_SUMMARY_LIMITS) {
+		struct nlattr *bad = mnl_nlmsg_get_payload_tail(nlh);
+
+		bad->nla_len = 100;
+		bad->nla_type = TCPCONN_LIMIT_SOMAXCONN;
+		nlh->nlmsg_len += sizeof(*bad);
+	}
+	mnl_attr_nest_end(nlh, nest);
+}
+
+struct nlmsghdr *put_summary(void *buf, const struct tcpconn_summary *s,
+			     unsigned int how)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = nl_msg_start(buf, TEST_FAMILY_ID, 0, TCPCONN_CMD_SUMMARY_GET,
+			   TCPCONN_GENL_VERSION);
+	if (how & BS_UNKNOWN) {
+		struct nlattr *nest;
+
+		mnl_attr_put_u32(nlh, 200, 0xdeadbeef);
+		nest = nest_start(nlh, 201);
+		mnl_attr_put_u64(nlh, 1, 5);
+		mnl_attr_nest_end(nlh, nest);
+	}
+	put_states(nlh, TCPCONN_A_SUMMARY_STATES_V4, s->states[SUM_V4],
+		   s->states_present[SUM_V4], how);
+	if (!(how & BS_NO_STATES_V6))
+		put_states(nlh, TCPCONN_A_SUMMARY_STATES_V6, s->states[SUM_V6],
+			   s->states_present[SUM_V6], how);
+	put_states(nlh, TCPCONN_A_SUMMARY_ORPHANS_V4, s->orphans[SUM_V4],
+		   s->orphans_present[SUM_V4], how);
+	put_states(nlh, TCPCONN_A_SUMMARY_ORPHANS_V6, s->orphans[SUM_V6],
+		   s->orphans_present[SUM_V6], how);
+	mnl_attr_put_u32(nlh, TCPCONN_A_SUMMARY_ORPHANS, s->orphans_total);
+	if (how & BS_TW_AS_U64)
+		mnl_attr_put_u64(nlh, TCPCONN_A_SUMMARY_TW_COUNT, s->tw_count);
+	else
+		mnl_attr_put_u32(nlh, TCPCONN_A_SUMMARY_TW_COUNT, s->tw_count);
+	put_u64s(nlh, TCPCONN_A_SUMMARY_LIMITS, s->limits, TCPCONN_LIMIT_MAX,
+		 s->limits_present, how);
+	if (!(how & BS_NO_COUNTERS))
+		put_u64s(nlh, TCPCONN_A_SUMMARY_COUNTERS, s->counters,
+			 TCPCONN_COUNTER_MAX, s->counters_present, how);
+	if (how & BS_PAD)
+		mnl_attr_put(nlh, TCPCONN_A_SUMMARY_PAD, 0, NULL);
+	mnl_attr_put_u64(nlh, TCPCONN_A_SUMMARY_WALK_NS, s->walk_ns);
+	mnl_attr_put_u32(nlh, TCPCONN_A_SUMMARY_EHASH_BUCKETS, s->ehash_buckets);
+	if (how & BS_TRAILING_GARBAGE) {
+		struct nlattr *bad = mnl_nlmsg_get_payload_tail(nlh);
+
+		bad->nla_len = 100;
+		bad->nla_type = TCPCONN_A_SUMMARY_ORPHANS;
+		nlh->nlmsg_len += sizeof(*bad);
+	}
+	return nlh;
+}
+
+struct tcpconn_summary sample_summary(void)
+{
+	static const uint32_t v4[TCPCONN_STATE_MAX + 1] = {
+		[TCPCONN_STATE_ESTABLISHED] = 120, [TCPCONN_STATE_SYN_SENT] = 1,
+		[TCPCONN_STATE_SYN_RECV] = 5, [TCPCONN_STATE_FIN_WAIT1] = 2,
+		[TCPCONN_STATE_FIN_WAIT2] = 3, [TCPCONN_STATE_TIME_WAIT] = 3400,
+		[TCPCONN_STATE_CLOSE_WAIT] = 1, [TCPCONN_STATE_LAST_ACK] = 3,
+		[TCPCONN_STATE_LISTEN] = 4, [TCPCONN_STATE_TW_FIN_WAIT2] = 10,
+	};
+	static const uint32_t v6[TCPCONN_STATE_MAX + 1] = {
+		[TCPCONN_STATE_ESTABLISHED] = 30, [TCPCONN_STATE_FIN_WAIT1] = 1,
+		[TCPCONN_STATE_TIME_WAIT] = 90, [TCPCONN_STATE_LISTEN] = 2,
+	};
+	static const uint32_t o4[TCPCONN_STATE_MAX + 1] = {
+		[TCPCONN_STATE_FIN_WAIT1] = 2, [TCPCONN_STATE_FIN_WAIT2] = 1,
+		[TCPCONN_STATE_LAST_ACK] = 3,
+	};
+	static const uint32_t o6[TCPCONN_STATE_MAX + 1] = {
+		[TCPCONN_STATE_FIN_WAIT1] = 1,
+	};
+	static const uint64_t lim[TCPCONN_LIMIT_MAX + 1] = {
+		[TCPCONN_LIMIT_MAX_TW_BUCKETS] = 4096,
+		[TCPCONN_LIMIT_SOMAXCONN] = 4096,
+		[TCPCONN_LIMIT_MAX_SYN_BACKLOG] = 512,
+		[TCPCONN_LIMIT_SYNCOOKIES] = 1,
+		[TCPCONN_LIMIT_ABORT_ON_OVERFLOW] = 0,
+		[TCPCONN_LIMIT_FIN_TIMEOUT] = 60,
+		[TCPCONN_LIMIT_TW_REUSE] = 2,
+		[TCPCONN_LIMIT_PORT_LOW] = 32768,
+		[TCPCONN_LIMIT_PORT_HIGH] = 60999,
+		[TCPCONN_LIMIT_TCP_MEM_LOW] = 43872,
+		[TCPCONN_LIMIT_TCP_MEM_PRESSURE] = 58496,
+		[TCPCONN_LIMIT_TCP_MEM_HIGH] = 87744,
+		[TCPCONN_LIMIT_TCP_MEM_USED] = 1200,
+		[TCPCONN_LIMIT_PAGE_SIZE] = 4096,
+	};
+	static const uint64_t ctr[TCPCONN_COUNTER_MAX + 1] = {
+		[TCPCONN_COUNTER_LISTEN_OVERFLOWS] = 42,
+		[TCPCONN_COUNTER_LISTEN_DROPS] = 42,
+		[TCPCONN_COUNTER_EMBRYONIC_RSTS] = 1,
+		[TCPCONN_COUNTER_ABORT_ON_CLOSE] = 5,
+		[TCPCONN_COUNTER_ABORT_ON_TIMEOUT] = 2,
+		[TCPCONN_COUNTER_TIMEWAITED] = 123456,
+		/* beyond INT64_MAX: JSON must keep it exact */
+		[TCPCONN_COUNTER_TIMEWAIT_RECYCLED] = 0xfffffffffffffff0ULL,
+	};
+	const uint64_t all_states = ((SUM_BIT(TCPCONN_STATE_MAX) - 1) << 1);
+	struct tcpconn_summary s;
+	int f;
+
+	memset(&s, 0, sizeof(s));
+	memcpy(s.states[SUM_V4], v4, sizeof(v4));
+	memcpy(s.states[SUM_V6], v6, sizeof(v6));
+	memcpy(s.orphans[SUM_V4], o4, sizeof(o4));
+	memcpy(s.orphans[SUM_V6], o6, sizeof(o6));
+	for (f = 0; f < SUM_NFAM; f++) {
+		s.states_present[f] = all_states;
+		s.orphans_present[f] = all_states;
+	}
+	s.orphans_total = 7;
+	s.tw_count = 3500;
+	memcpy(s.limits, lim, sizeof(lim));
+	s.limits_present = (SUM_BIT(TCPCONN_LIMIT_MAX) - 1) << 1;
+	memcpy(s.counters, ctr, sizeof(ctr));
+	s.counters_present = (SUM_BIT(TCPCONN_COUNTER_MAX) - 1) << 1;
+	s.walk_ns = 1234567;
+	s.ehash_buckets = 65536;
+	s.present = ((SUM_BIT(TCPCONN_A_SUMMARY_MAX) - 1) << 1) &
+		    ~SUM_BIT(TCPCONN_A_SUMMARY_PAD);
+	return s;
+}
+
 static void put_extack(struct nlmsghdr *nlh, const char *ext_msg)
 {
 	if (!ext_msg)

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "listeners.h"
+#include "summary.h"
 
 #define TEST_FAMILY_ID 0x1d
 
@@ -30,6 +31,33 @@ enum {
 
 struct nlmsghdr *put_listener(void *buf, const struct listener *l,
 			      unsigned int how);
+
+/* Deviations from a well-formed summary reply, for negative tests. */
+enum {
+	BS_UNKNOWN		= 1 << 0,	/* unknown attrs, nests and keys */
+	BS_PAD			= 1 << 1,	/* PAD / key-0 padding as on strict-alignment arches */
+	BS_STATE_AS_U64		= 1 << 2,	/* wrong length inside STATES_V4 */
+	BS_COUNTER_AS_U32	= 1 << 3,	/* wrong length inside COUNTERS */
+	BS_TW_AS_U64		= 1 << 4,	/* wrong length at the top level */
+	BS_NO_COUNTERS		= 1 << 5,
+	BS_NO_STATES_V6		= 1 << 6,
+	BS_DROP_KEYS		= 1 << 7,	/* leave out keys SUMMARY_DROPPED_* */
+	BS_TRUNC_IN_NEST	= 1 << 8,	/* garbled last attribute in LIMITS */
+	BS_SHORT_NEST		= 1 << 9,	/* STATES_V4 of 2 bytes */
+	BS_TRAILING_GARBAGE	= 1 << 10,	/* top-level attribute past the end */
+};
+
+/* The keys BS_DROP_KEYS leaves out. */
+#define SUMMARY_DROPPED_STATE	TCPCONN_STATE_CLOSING		/* from STATES_V4 */
+#define SUMMARY_DROPPED_LIMIT	TCPCONN_LIMIT_SYNCOOKIES
+#define SUMMARY_DROPPED_COUNTER	TCPCONN_COUNTER_LISTEN_DROPS
+
+/* TCPCONN_CMD_SUMMARY_GET reply as tcpconn_put_summary() builds it. */
+struct nlmsghdr *put_summary(void *buf, const struct tcpconn_summary *s,
+			     unsigned int how);
+
+/* A plausible summary with every key present (TIME-WAIT at 85% of its limit). */
+struct tcpconn_summary sample_summary(void);
 
 /* NLMSG_DONE carrying @status and optionally an extack message. */
 struct nlmsghdr *put_done(void *buf, int status, const char *ext_msg);

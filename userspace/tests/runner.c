@@ -12,6 +12,9 @@ int main(void)
 		run_output_tests,
 		run_listeners_tests,
 		run_nl_tests,
+		run_summary_tests,
+		run_summary_out_tests,
+		run_hostinfo_tests,
 	};
 	int passed = 0, failed = 0;
 	size_t i;

@@ -169,6 +169,117 @@ static void test_main_usage_exit_2(void **state)
 		assert_int_equal(rc[i], 2);
 }
 
+static void test_summary_defaults(void **state)
+{
+	struct opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "--summary"), 0);
+	assert_int_equal(o.view, VIEW_SUMMARY);
+	assert_true(o.out.interval == 0);
+	assert_int_equal(o.out.count, 0);
+	assert_false(o.out.json);
+	assert_int_equal(PARSE(&o, "-j", "--summary", "-n"), 0);
+	assert_true(o.out.json);
+}
+
+static void test_interval_valid(void **state)
+{
+	struct opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "--summary", "-i", "1"), 0);
+	assert_true(o.out.interval == 1.0);
+	assert_int_equal(o.out.count, 0);
+	assert_int_equal(PARSE(&o, "--summary", "-i", "0.5", "-c", "3"), 0);
+	assert_true(o.out.interval == 0.5);
+	assert_int_equal(o.out.count, 3);
+	assert_int_equal(PARSE(&o, "--summary", "--interval=.25", "--count=1"), 0);
+	assert_true(o.out.interval == 0.25);
+	assert_int_equal(o.out.count, 1);
+	assert_int_equal(PARSE(&o, "-ji2.", "--summary"), 0);
+	assert_true(o.out.interval == 2.0);
+	assert_true(o.out.json);
+	assert_int_equal(PARSE(&o, "--summary", "-i", "0.1"), 0);
+	assert_int_equal(PARSE(&o, "--summary", "-i", "86400"), 0);
+	assert_int_equal(PARSE(&o, "-c", "2", "--summary", "-i", "007"), 0);
+	assert_true(o.out.interval == 7.0);
+}
+
+static void test_interval_invalid(void **state)
+{
+	static const char *const bad[] = {
+		"0", "0.0", "-1", "-0.5", "abc", "", ".", "1e3", "1e-1", "inf",
+		"nan", "0x10", " 1", "1 ", "+1", "1.5.", "1,5", "0.05",
+		"86400.5", "99999999999999999999", "5s",
+	};
+	struct opts o;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_LEN(bad); i++) {
+		char *arg = strdup(bad[i]);
+
+		assert_int_equal(PARSE(&o, "--summary", "-i", arg), -EINVAL);
+		free(arg);
+	}
+	assert_int_equal(PARSE(&o, "--summary", "-i"), -EINVAL);
+	assert_int_equal(PARSE(&o, "--summary", "-i", "1", "-c", "0"), -EINVAL);
+	assert_int_equal(PARSE(&o, "--summary", "-i", "1", "-c", "-1"), -EINVAL);
+	assert_int_equal(PARSE(&o, "--summary", "-i", "1", "-c", "x"), -EINVAL);
+}
+
+static void test_parse_seconds(void **state)
+{
+	double v = 7;
+
+	(void)state;
+	assert_int_equal(parse_seconds("1.5", 0.1, 10, &v), 0);
+	assert_true(v == 1.5);
+	assert_true(parse_seconds("10.01", 0.1, 10, &v) < 0);
+	assert_true(parse_seconds("0.09", 0.1, 10, &v) < 0);
+	assert_true(parse_seconds("1e0", 0.1, 10, &v) < 0);
+	assert_true(v == 1.5);	/* untouched on error */
+}
+
+/* Options a view does not take are errors, not silently ignored. */
+static void test_summary_conflicts(void **state)
+{
+	struct opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "--summary", "-4"), -EINVAL);
+	assert_int_equal(PARSE(&o, "-6", "--summary"), -EINVAL);
+	assert_int_equal(PARSE(&o, "--summary", "--port", "80"), -EINVAL);
+	assert_int_equal(PARSE(&o, "--summary", "--listeners"), -EINVAL);
+	assert_int_equal(PARSE(&o, "--listeners", "--summary"), -EINVAL);
+	/* -i is a --summary option for now; -c needs -i */
+	assert_int_equal(PARSE(&o, "--listeners", "-i", "1"), -EINVAL);
+	assert_int_equal(PARSE(&o, "--summary", "-c", "3"), -EINVAL);
+	assert_int_equal(PARSE(&o, "--listeners", "-c", "3"), -EINVAL);
+}
+
+static void test_main_summary_usage_exit_2(void **state)
+{
+	int rc[9], saved;
+
+	(void)state;
+	saved = stderr_mute();
+	rc[0] = RUN_MAIN("--summary", "-i", "0");
+	rc[1] = RUN_MAIN("--summary", "-i", "abc");
+	rc[2] = RUN_MAIN("--summary", "-i", "-1");
+	rc[3] = RUN_MAIN("--summary", "-c", "2");
+	rc[4] = RUN_MAIN("--summary", "--listeners");
+	rc[5] = RUN_MAIN("--summary", "-4");
+	rc[6] = RUN_MAIN("--listeners", "-i", "1");
+	rc[7] = RUN_MAIN("--summary", "-i", "1", "-c", "0");
+	rc[8] = RUN_MAIN("--summary", "--port", "22");
+	stderr_restore(saved);
+
+	for (size_t i = 0; i < ARRAY_LEN(rc); i++)
+		assert_int_equal(rc[i], 2);
+}
+
 int run_opts_tests(int *total)
 {
 	static const struct CMUnitTest tests[] = {
@@ -181,6 +292,12 @@ int run_opts_tests(int *total)
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_help_version),
 		cmocka_unit_test(test_main_usage_exit_2),
+		cmocka_unit_test(test_summary_defaults),
+		cmocka_unit_test(test_interval_valid),
+		cmocka_unit_test(test_interval_invalid),
+		cmocka_unit_test(test_parse_seconds),
+		cmocka_unit_test(test_summary_conflicts),
+		cmocka_unit_test(test_main_summary_usage_exit_2),
 	};
 
 	*total = (int)ARRAY_LEN(tests);

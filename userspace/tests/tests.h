@@ -22,6 +22,9 @@ int run_opts_tests(int *total);
 int run_output_tests(int *total);
 int run_listeners_tests(int *total);
 int run_nl_tests(int *total);
+int run_summary_tests(int *total);
+int run_summary_out_tests(int *total);
+int run_hostinfo_tests(int *total);
 
 /* main() of main.c, renamed by the Makefile for the test build. */
 int tcpconn_stat_main(int argc, char **argv);

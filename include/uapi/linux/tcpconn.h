@@ -138,14 +138,19 @@ enum tcpconn_state {
  * @TCPCONN_A_SUMMARY_STATES_V6: nest; the same for IPv6 sockets
  *	(v4-mapped connections on IPv6 sockets count here, as in ss)
  * @TCPCONN_A_SUMMARY_ORPHANS_V4: nest; per state, IPv4 full sockets with
- *	SOCK_DEAD set (closed by their process, still in the table)
+ *	SOCK_DEAD set (closed by their process, still in the table). Always 0
+ *	for TIME_WAIT, TW_FIN_WAIT2 and SYN_RECV request sockets, which are
+ *	not full sockets (a TW_FIN_WAIT2 mini-socket replaced an orphan)
  * @TCPCONN_A_SUMMARY_ORPHANS_V6: nest; the same for IPv6
  * @TCPCONN_A_SUMMARY_ORPHANS: u32, all orphans of the namespace
  * @TCPCONN_A_SUMMARY_TW_COUNT: u32, the kernel's own TIME_WAIT count for
  *	the namespace (tw_refcount - 1, as /proc/net/sockstat "tw"): the
  *	number tcp_max_tw_buckets is enforced against; it includes the
- *	mini-sockets in substate FIN_WAIT2
- * @TCPCONN_A_SUMMARY_LIMITS: nest; one u64 per &enum tcpconn_limit
+ *	mini-sockets in substate FIN_WAIT2. Read after the walk, so it may
+ *	differ from the walked TIME_WAIT + TW_FIN_WAIT2 while they change
+ * @TCPCONN_A_SUMMARY_LIMITS: nest; one u64 per &enum tcpconn_limit (the
+ *	attribute type is the key). Inside this nest and COUNTERS, type 0 is
+ *	padding (only on architectures that align 64-bit attributes)
  * @TCPCONN_A_SUMMARY_COUNTERS: nest; one u64 per &enum tcpconn_counter,
  *	the namespace's /proc/net/netstat TcpExt values
  * @TCPCONN_A_SUMMARY_WALK_NS: u64, nanoseconds the table walk took
