@@ -136,7 +136,9 @@ enum tcpconn_state {
  *	(the attribute type is the state) counting IPv4 sockets. Every state
  *	is present, zeros included.
  * @TCPCONN_A_SUMMARY_STATES_V6: nest; the same for IPv6 sockets
- *	(v4-mapped connections on IPv6 sockets count here, as in ss)
+ *	(v4-mapped connections on IPv6 sockets count here, as in ss; so do
+ *	request sockets of IPv4 SYNs to a dual-stack [::] listener, which
+ *	take the listener's family)
  * @TCPCONN_A_SUMMARY_ORPHANS_V4: nest; per state, IPv4 full sockets with
  *	SOCK_DEAD set (closed by their process, still in the table). Always 0
  *	for TIME_WAIT, TW_FIN_WAIT2 and SYN_RECV request sockets, which are
@@ -245,9 +247,12 @@ enum tcpconn_limit {
  * @TCPCONN_COUNTER_ABORT_ON_LINGER: TCPAbortOnLinger
  * @TCPCONN_COUNTER_TIMEWAIT_OVERFLOW: TCPTimeWaitOverflow, TIME_WAIT not
  *	created because tcp_max_tw_buckets was reached
- * @TCPCONN_COUNTER_TIMEWAITED: TW, TIME_WAIT sockets that expired
- * @TCPCONN_COUNTER_TIMEWAIT_RECYCLED: TWRecycled
- * @TCPCONN_COUNTER_TIMEWAIT_KILLED: TWKilled
+ * @TCPCONN_COUNTER_TIMEWAITED: TW, TIME_WAIT mini-sockets created with a
+ *	timeout over 4 s (counted when created, in __inet_twsk_schedule())
+ * @TCPCONN_COUNTER_TIMEWAIT_RECYCLED: TWRecycled, TIME_WAIT sockets reused
+ *	by a new outgoing connection (tcp_tw_reuse)
+ * @TCPCONN_COUNTER_TIMEWAIT_KILLED: TWKilled, TIME_WAIT mini-sockets created
+ *	with a timeout of 4 s or less
  * @TCPCONN_COUNTER_MEMORY_PRESSURES: TCPMemoryPressures
  */
 enum tcpconn_counter {
