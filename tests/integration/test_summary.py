@@ -114,9 +114,13 @@ def test_summary_10k_sockets(t):
     wait_eof([c for c, s in tw_server], "100 v6 client sockets")
     for c, s in tw_server:
         c.close()
-    wait_census(ns, lambda c: c.n("TIME_WAIT") == 300 and
-                c.n("LAST_ACK") + c.n("TW_FIN_WAIT2") + c.n("FIN_WAIT1") == 0,
-                "300 TIME-WAIT in ss", timeout=60)
+    closing = ("FIN_WAIT1", "FIN_WAIT2", "TW_FIN_WAIT2", "CLOSE_WAIT",
+               "LAST_ACK", "CLOSING")
+    # 300 TIME-WAIT, unless some may have expired already (see below)
+    wait_census(ns, lambda c: (c.n("TIME_WAIT") == 300 or
+                               time.monotonic() - t1 >= 55) and
+                sum(c.n(x) for x in closing) == 0,
+                "300 TIME-WAIT and no closing socket in ss", timeout=90)
     cen, pr, nl = check_summary(t, ns)
     t2 = time.monotonic()
     total = sum(cen.states.values())
@@ -125,14 +129,25 @@ def test_summary_10k_sockets(t):
     # IPv6: 1000 v4-mapped children of [::]:8002 + 2000 on ::1
     expect_counts(pr, {("IPv4", "ESTABLISHED"): 7000,
                        ("IPv6", "ESTABLISHED"): 3000,
-                       ("IPv4", "LISTEN"): 1, ("IPv6", "LISTEN"): 2,
-                       ("IPv4", "TIME_WAIT"): 200, ("IPv6", "TIME_WAIT"): 100})
-    expect_eq("ss TIME-WAIT on the server port 8003 (server-side)", 100,
-              ports_of(cen, "TIME_WAIT", {8003}))
-    expect_eq("ss TIME-WAIT on client ports (client-side)", 200,
-              cen.n("TIME_WAIT") - ports_of(cen, "TIME_WAIT",
-                                            {8001, 8002, 8003}))
-    expect_eq("tw_count", 300, pr["Totals"]["tw_count"])
+                       ("IPv4", "LISTEN"): 1, ("IPv6", "LISTEN"): 2})
+    # check_summary() compared every state with ss exactly, TIME_WAIT
+    # included, whatever is left of it. The counts the test built can only
+    # be expected while no TIME_WAIT socket can have expired (60 s after
+    # the first close; a loaded KASAN guest may take longer than that);
+    # test_summary_time_wait checks built TIME_WAIT counts on a small set.
+    if t2 - t1 < 55:
+        expect_counts(pr, {("IPv4", "TIME_WAIT"): 200,
+                           ("IPv6", "TIME_WAIT"): 100})
+        expect_eq("ss TIME-WAIT on the server port 8003 (server-side)", 100,
+                  ports_of(cen, "TIME_WAIT", {8003}))
+        expect_eq("ss TIME-WAIT on client ports (client-side)", 200,
+                  cen.n("TIME_WAIT") - ports_of(cen, "TIME_WAIT",
+                                                {8001, 8002, 8003}))
+        expect_eq("tw_count", 300, pr["Totals"]["tw_count"])
+    else:
+        t.note("10k: %.0f s after the first close, TIME_WAIT sockets may "
+               "have expired: built TIME_WAIT counts not compared (ss "
+               "equality was)" % (t2 - t1))
     t.note("10k: ss %d entries; ESTAB v4 %d v6 %d == tcpconn %d/%d; "
            "TIME_WAIT %d == tcpconn %d == sockstat tw; walk %.1f ms"
            % (total, cen.n("ESTABLISHED", "IPv4"), cen.n("ESTABLISHED", "IPv6"),
