@@ -35,7 +35,8 @@ else
 	exit 1
 fi
 
-/usr/bin/python3 tests/integration/run.py --stat "$STAT" 2>&1 |
+# -v: the tests' notes (figures seen, timings) land in guest.log
+/usr/bin/python3 tests/integration/run.py --stat "$STAT" -v 2>&1 |
 	sed "s/^\(\(not \)\{0,1\}ok\) - /\1 - $KNAME: /" | tee -a "$RES"
 
 if [ "$KNAME" = debug ]; then
