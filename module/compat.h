@@ -10,6 +10,7 @@
 #define _TCPCONN_COMPAT_H
 
 #include <net/genetlink.h>
+#include <net/inet_connection_sock.h>
 #include <net/inet_hashtables.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
@@ -52,6 +53,26 @@ static inline struct nlattr **tcpconn_dump_attrs(struct netlink_callback *cb)
 	return genl_info_dump(cb)->attrs;
 #else
 	return genl_dumpit_info(cb)->attrs;
+#endif
+}
+
+/* When the retransmit/probe timer of a full socket fires (7.x moved it). */
+static inline unsigned long tcpconn_retrans_expires(const struct sock *sk)
+{
+#ifdef TCPCONN_HAVE_TCP_TIMEOUT_EXPIRES
+	return tcp_timeout_expires(sk);
+#else
+	return READ_ONCE(inet_csk(sk)->icsk_timeout);
+#endif
+}
+
+/* The keepalive (and orphan FIN_WAIT2) timer: in icsk or sk_timer. */
+static inline struct timer_list *tcpconn_keepalive_timer(struct sock *sk)
+{
+#ifdef TCPCONN_HAVE_ICSK_KEEPALIVE_TIMER
+	return &inet_csk(sk)->icsk_keepalive_timer;
+#else
+	return &sk->sk_timer;
 #endif
 }
 

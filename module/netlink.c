@@ -38,8 +38,6 @@ struct tcpconn_fill_arg {
 	const struct tcpconn_listeners_ctx *ctx;
 };
 
-static struct genl_family tcpconn_genl_family;
-
 static const struct nla_policy
 tcpconn_listeners_policy[TCPCONN_A_LISTENER_MAX + 1] = {
 	[TCPCONN_A_LISTENER_FAMILY] = { .type = NLA_U8 },
@@ -265,9 +263,17 @@ static const struct genl_ops tcpconn_genl_ops[] = {
 		.policy = tcpconn_summary_policy,
 		.maxattr = TCPCONN_A_SUMMARY_MAX,
 	},
+	{
+		.cmd = TCPCONN_CMD_SOCKETS_GET,
+		.start = tcpconn_sockets_start,
+		.dumpit = tcpconn_sockets_dumpit,
+		.done = tcpconn_sockets_done,
+		.policy = tcpconn_sockets_policy,
+		.maxattr = TCPCONN_A_SOCKET_MAX,
+	},
 };
 
-static struct genl_family tcpconn_genl_family __ro_after_init = {
+struct genl_family tcpconn_genl_family __ro_after_init = {
 	.name = TCPCONN_GENL_NAME,
 	.version = TCPCONN_GENL_VERSION,
 	.netnsok = true,

@@ -200,7 +200,10 @@ static int __net_init tcpconn_proc_net_init(struct net *net)
 				  &tcpconn_listeners_seq_ops,
 				  sizeof(struct tcpconn_seq_state), NULL) ||
 	    !proc_create_net_single("summary", 0444, dir,
-				    tcpconn_summary_show, NULL)) {
+				    tcpconn_summary_show, NULL) ||
+	    !proc_create_net_data("sockets", 0444, dir,
+				  &tcpconn_sockets_seq_ops,
+				  tcpconn_sockets_seq_size, NULL)) {
 		remove_proc_subtree(TCPCONN_PROC_DIR, net->proc_net);
 		return -ENOMEM;
 	}

@@ -7,6 +7,7 @@
 #define _TCPCONN_H
 
 #include <linux/in6.h>
+#include <linux/seq_file.h>
 #include <linux/sock_diag.h>
 #include <linux/tcpconn.h>
 #include <linux/types.h>
@@ -119,8 +120,97 @@ int tcpconn_walk_listeners(struct net *net, struct tcpconn_walk_pos *pos,
 int tcpconn_walk_listener_bucket(struct net *net, struct tcpconn_walk_pos *pos,
 				 tcpconn_visit_t visit, void *arg);
 u32 tcpconn_listener_buckets(struct net *net);
+int tcpconn_walk_established(struct net *net, struct tcpconn_walk_pos *pos,
+			     tcpconn_visit_t visit, void *arg);
+int tcpconn_walk_established_bucket(struct net *net,
+				    struct tcpconn_walk_pos *pos,
+				    tcpconn_visit_t visit, void *arg);
+u32 tcpconn_established_buckets(struct net *net);
 
 void tcpconn_listener_snapshot(struct sock *sk, struct tcpconn_listener *l);
+
+/**
+ * struct tcpconn_socket - snapshot of one socket of any kind
+ * @family: AF_INET or AF_INET6
+ * @kstate: the kernel's sk_state (TCP_NEW_SYN_RECV for a request socket)
+ * @state: &enum tcpconn_state
+ * @timer: &enum tcpconn_timer
+ * @orphan: a full socket with SOCK_DEAD
+ * @src: local address; only the first 4 bytes are used for AF_INET
+ * @dst: remote address, likewise
+ * @sport: local port, host order
+ * @dport: remote port, host order
+ * @ifindex: bound interface, 0 if none
+ * @expires_ms: time until @timer fires, 0 if none or due
+ * @retrans: retransmissions (SYN-ACK retransmissions of a request socket)
+ * @probes: unanswered zero-window or keepalive probes
+ * @rqueue: unread bytes (a listener's accept queue)
+ * @wqueue: unacknowledged bytes (a listener's backlog)
+ * @uid: owner; root for TIME_WAIT and request sockets, as inet_diag says
+ * @inode: socket inode, 0 without a file
+ * @cookie: socket cookie
+ */
+struct tcpconn_socket {
+	u8 family;
+	u8 kstate;
+	u8 state;
+	u8 timer;
+	bool orphan;
+	struct in6_addr src;
+	struct in6_addr dst;
+	u16 sport;
+	u16 dport;
+	int ifindex;
+	u32 expires_ms;
+	u32 retrans;
+	u32 probes;
+	u32 rqueue;
+	u32 wqueue;
+	kuid_t uid;
+	u64 inode;
+	u64 cookie;
+};
+
+void tcpconn_socket_snapshot(struct sock *sk, struct tcpconn_socket *s);
+
+/**
+ * struct tcpconn_prefix - an address filter
+ * @family: AF_INET or AF_INET6; 0 when the filter is not set
+ * @len: prefix length in bits (at most 32 or 128)
+ * @addr: the address; only the first 4 bytes are used for AF_INET
+ */
+struct tcpconn_prefix {
+	u8 family;
+	u8 len;
+	struct in6_addr addr;
+};
+
+/**
+ * struct tcpconn_filter - which sockets a sockets view reports
+ * @states: bit (1 << &enum tcpconn_state) per wanted state; 0 for all
+ * @family: AF_INET or AF_INET6; 0 for both
+ * @orphans_only: only orphans
+ * @match_uid: compare @uid
+ * @uid: owner to match
+ * @sport: local port; 0 for any
+ * @dport: remote port; 0 for any
+ * @src: local address prefix
+ * @dst: remote address prefix
+ */
+struct tcpconn_filter {
+	u32 states;
+	u8 family;
+	bool orphans_only;
+	bool match_uid;
+	kuid_t uid;
+	u16 sport;
+	u16 dport;
+	struct tcpconn_prefix src;
+	struct tcpconn_prefix dst;
+};
+
+bool tcpconn_filter_match(const struct tcpconn_filter *f,
+			  const struct tcpconn_socket *s);
 
 /* Index of the address family in struct tcpconn_summary's arrays. */
 enum { TCPCONN_V4, TCPCONN_V6, TCPCONN_NFAMILIES };
@@ -164,8 +254,21 @@ extern const char *const tcpconn_state_names[TCPCONN_STATE_MAX + 1];
 extern const char *const tcpconn_limit_names[TCPCONN_LIMIT_MAX + 1];
 extern const char *const tcpconn_counter_names[TCPCONN_COUNTER_MAX + 1];
 
+struct genl_family;
+struct netlink_callback;
+struct nla_policy;
+struct sk_buff;
+
+extern struct genl_family tcpconn_genl_family;
+extern const struct nla_policy tcpconn_sockets_policy[TCPCONN_A_SOCKET_MAX + 1];
+int tcpconn_sockets_start(struct netlink_callback *cb);
+int tcpconn_sockets_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int tcpconn_sockets_done(struct netlink_callback *cb);
+
 int tcpconn_netlink_init(void);
 void tcpconn_netlink_exit(void);
+extern const struct seq_operations tcpconn_sockets_seq_ops;
+extern const unsigned int tcpconn_sockets_seq_size;
 int tcpconn_proc_init(void);
 void tcpconn_proc_exit(void);
 

@@ -30,11 +30,21 @@
  * @TCPCONN_CMD_SUMMARY_GET: do only, no request attributes; one reply with
  *	the connection-table summary of the caller's network namespace,
  *	attributes from &enum tcpconn_summary_attr
+ * @TCPCONN_CMD_SOCKETS_GET: dump only; one message per TCP socket of the
+ *	caller's network namespace (listening, full, TIME_WAIT and request
+ *	sockets), attributes from &enum tcpconn_socket_attr. Optional request
+ *	filters, all of which must match: %TCPCONN_A_SOCKET_STATES,
+ *	%TCPCONN_A_SOCKET_FAMILY, %TCPCONN_A_SOCKET_SRC_ADDR with
+ *	%TCPCONN_A_SOCKET_SRC_PREFIXLEN, %TCPCONN_A_SOCKET_DST_ADDR with
+ *	%TCPCONN_A_SOCKET_DST_PREFIXLEN, %TCPCONN_A_SOCKET_SRC_PORT,
+ *	%TCPCONN_A_SOCKET_DST_PORT, %TCPCONN_A_SOCKET_ORPHAN (orphans only),
+ *	%TCPCONN_A_SOCKET_UID
  */
 enum tcpconn_cmd {
 	TCPCONN_CMD_UNSPEC,
 	TCPCONN_CMD_LISTENERS_GET,
 	TCPCONN_CMD_SUMMARY_GET,
+	TCPCONN_CMD_SOCKETS_GET,
 
 	/* private */
 	__TCPCONN_CMD_MAX,
@@ -279,6 +289,92 @@ enum tcpconn_counter {
 	/* private */
 	__TCPCONN_COUNTER_MAX,
 	TCPCONN_COUNTER_MAX = __TCPCONN_COUNTER_MAX - 1
+};
+
+/**
+ * enum tcpconn_timer - the timer a socket is waiting on, as inet_diag and
+ *	ss -o number and name them
+ * @TCPCONN_TIMER_NONE: no timer pending
+ * @TCPCONN_TIMER_ON: retransmission (also tail-loss probe and RACK reorder
+ *	timers); for a request socket, the SYN-ACK retransmit timer
+ * @TCPCONN_TIMER_KEEPALIVE: keepalive, or an orphan's FIN_WAIT2 timer
+ * @TCPCONN_TIMER_TIMEWAIT: TIME_WAIT (or TW_FIN_WAIT2) expiry
+ * @TCPCONN_TIMER_PERSIST: zero-window probe
+ */
+enum tcpconn_timer {
+	TCPCONN_TIMER_NONE,
+	TCPCONN_TIMER_ON,
+	TCPCONN_TIMER_KEEPALIVE,
+	TCPCONN_TIMER_TIMEWAIT,
+	TCPCONN_TIMER_PERSIST,
+};
+
+/**
+ * enum tcpconn_socket_attr - attributes of one socket, and socket filters
+ * @TCPCONN_A_SOCKET_UNSPEC: unused
+ * @TCPCONN_A_SOCKET_PAD: padding for 64-bit attributes
+ * @TCPCONN_A_SOCKET_FAMILY: u8, AF_INET or AF_INET6 (also a filter)
+ * @TCPCONN_A_SOCKET_STATE: u8, &enum tcpconn_state
+ * @TCPCONN_A_SOCKET_SRC_ADDR: binary, local address, 4 or 16 bytes (also a
+ *	filter, with SRC_PREFIXLEN; its length gives the filter's family)
+ * @TCPCONN_A_SOCKET_SRC_PORT: u16, local port (also a filter)
+ * @TCPCONN_A_SOCKET_DST_ADDR: binary, remote address (also a filter)
+ * @TCPCONN_A_SOCKET_DST_PORT: u16, remote port (also a filter)
+ * @TCPCONN_A_SOCKET_IFINDEX: u32, bound interface, 0 if none
+ * @TCPCONN_A_SOCKET_TIMER: u8, &enum tcpconn_timer
+ * @TCPCONN_A_SOCKET_EXPIRES_MS: u32, milliseconds until the timer fires,
+ *	0 when none is pending or it is due
+ * @TCPCONN_A_SOCKET_RETRANS: u32, retransmissions of the current segment
+ *	(icsk_retransmits), or SYN-ACK retransmissions of a request socket
+ * @TCPCONN_A_SOCKET_PROBES: u32, unanswered zero-window or keepalive probes
+ * @TCPCONN_A_SOCKET_RQUEUE: u32, bytes received not yet read (for a
+ *	listener: its accept queue), as ss Recv-Q
+ * @TCPCONN_A_SOCKET_WQUEUE: u32, bytes sent not yet acknowledged (for a
+ *	listener: its backlog), as ss Send-Q
+ * @TCPCONN_A_SOCKET_UID: u32, owner uid in the caller's user namespace
+ *	(also a filter); 0 for TIME_WAIT and request sockets, as in ss
+ * @TCPCONN_A_SOCKET_INODE: u64, socket inode, 0 without a file (orphans,
+ *	children not yet accepted, TIME_WAIT and request sockets)
+ * @TCPCONN_A_SOCKET_COOKIE: u64, socket cookie (ss -e "sk:")
+ * @TCPCONN_A_SOCKET_ORPHAN: flag, an orphan (full socket with SOCK_DEAD);
+ *	in a request, dump orphans only
+ * @TCPCONN_A_SOCKET_STATES: u32, request only: bit (1 << &enum
+ *	tcpconn_state) set for each state to dump; 0 or absent means all
+ * @TCPCONN_A_SOCKET_SRC_PREFIXLEN: u8, request only: prefix length for
+ *	SRC_ADDR (default: the whole address)
+ * @TCPCONN_A_SOCKET_DST_PREFIXLEN: u8, request only: prefix length for
+ *	DST_ADDR (default: the whole address)
+ *
+ * An IPv4 address filter also matches v4-mapped addresses of IPv6
+ * sockets, as ss filters do.
+ */
+enum tcpconn_socket_attr {
+	TCPCONN_A_SOCKET_UNSPEC,
+	TCPCONN_A_SOCKET_PAD,
+	TCPCONN_A_SOCKET_FAMILY,
+	TCPCONN_A_SOCKET_STATE,
+	TCPCONN_A_SOCKET_SRC_ADDR,
+	TCPCONN_A_SOCKET_SRC_PORT,
+	TCPCONN_A_SOCKET_DST_ADDR,
+	TCPCONN_A_SOCKET_DST_PORT,
+	TCPCONN_A_SOCKET_IFINDEX,
+	TCPCONN_A_SOCKET_TIMER,
+	TCPCONN_A_SOCKET_EXPIRES_MS,
+	TCPCONN_A_SOCKET_RETRANS,
+	TCPCONN_A_SOCKET_PROBES,
+	TCPCONN_A_SOCKET_RQUEUE,
+	TCPCONN_A_SOCKET_WQUEUE,
+	TCPCONN_A_SOCKET_UID,
+	TCPCONN_A_SOCKET_INODE,
+	TCPCONN_A_SOCKET_COOKIE,
+	TCPCONN_A_SOCKET_ORPHAN,
+	TCPCONN_A_SOCKET_STATES,
+	TCPCONN_A_SOCKET_SRC_PREFIXLEN,
+	TCPCONN_A_SOCKET_DST_PREFIXLEN,
+
+	/* private */
+	__TCPCONN_A_SOCKET_MAX,
+	TCPCONN_A_SOCKET_MAX = __TCPCONN_A_SOCKET_MAX - 1
 };
 
 #endif /* _UAPI_LINUX_TCPCONN_H */
