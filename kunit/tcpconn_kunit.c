@@ -14,6 +14,8 @@
 #include "../module/walk.c"
 #include "../module/listener.c"
 #include "../module/summary.c"
+#include "../module/socket.c"
+#include "../module/filter.c"
 
 #include <kunit/test.h>
 #include <linux/delay.h>
@@ -442,6 +444,175 @@ static void tcpconn_summary_sockets_test(struct kunit *test)
 			(u64)PAGE_SIZE);
 }
 
+/* ---- sockets view: filters ---- */
+
+struct kt_filter_case {
+	struct tcpconn_filter f;
+	bool match;
+	const char *desc;
+};
+
+#define KT_V4ADDR(a, b, c, d) \
+	{ .s6_addr32 = { htonl(((a) << 24) | ((b) << 16) | ((c) << 8) | (d)) } }
+#define KT_MAPPED(a, b, c, d) \
+	{ .s6_addr32 = { 0, 0, htonl(0xffff), \
+			 htonl(((a) << 24) | ((b) << 16) | ((c) << 8) | (d)) } }
+
+/* The socket every case is matched against: 10.1.2.3:40000 -> 192.0.2.7:443 */
+static const struct tcpconn_socket kt_filter_sock = {
+	.family = AF_INET,
+	.state = TCPCONN_STATE_ESTABLISHED,
+	.src = KT_V4ADDR(10, 1, 2, 3),
+	.dst = KT_V4ADDR(192, 0, 2, 7),
+	.sport = 40000,
+	.dport = 443,
+};
+
+static const struct kt_filter_case kt_filter_cases[] = {
+	{ {}, true, "empty filter" },
+	{ { .states = BIT(TCPCONN_STATE_ESTABLISHED) }, true, "state in" },
+	{ { .states = BIT(TCPCONN_STATE_TIME_WAIT) }, false, "state out" },
+	{ { .family = AF_INET6 }, false, "family" },
+	{ { .sport = 40000, .dport = 443 }, true, "ports" },
+	{ { .dport = 80 }, false, "dport" },
+	{ { .orphans_only = true }, false, "not an orphan" },
+	{ { .src = { AF_INET, 8, KT_V4ADDR(10, 0, 0, 0) } }, true, "src /8" },
+	{ { .src = { AF_INET, 24, KT_V4ADDR(10, 1, 3, 0) } }, false, "src /24" },
+	{ { .dst = { AF_INET, 32, KT_V4ADDR(192, 0, 2, 7) } }, true, "dst /32" },
+	{ { .dst = { AF_INET, 0, KT_V4ADDR(1, 1, 1, 1) } }, true, "dst /0" },
+	{ { .dst = { AF_INET6, 0, {} } }, false, "v6 prefix, v4 socket" },
+	{ { .match_uid = true, .uid = KUIDT_INIT(0) }, true, "uid 0" },
+	{ { .match_uid = true, .uid = KUIDT_INIT(1000) }, false, "uid 1000" },
+};
+
+static void kt_filter_desc(const struct kt_filter_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(kt_filter, kt_filter_cases, kt_filter_desc);
+
+static void tcpconn_filter_test(struct kunit *test)
+{
+	const struct kt_filter_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, tcpconn_filter_match(&c->f, &kt_filter_sock),
+			c->match);
+}
+
+/* An IPv4 prefix matches the v4-mapped address of an IPv6 socket, as ss. */
+static void tcpconn_filter_v4mapped_test(struct kunit *test)
+{
+	struct tcpconn_socket s = {
+		.family = AF_INET6,
+		.state = TCPCONN_STATE_ESTABLISHED,
+		.dst = KT_MAPPED(192, 0, 2, 7),
+	};
+	struct tcpconn_filter f = {
+		.dst = { AF_INET, 24, KT_V4ADDR(192, 0, 2, 0) },
+	};
+
+	KUNIT_EXPECT_TRUE(test, tcpconn_filter_match(&f, &s));
+	s.dst = in6addr_loopback;
+	KUNIT_EXPECT_FALSE(test, tcpconn_filter_match(&f, &s));
+}
+
+/* ---- sockets view: snapshots and the established-hash walk ---- */
+
+struct kt_ecollect {
+	u16 port;
+	int n, kinds[TCPCONN_STATE_MAX + 1];
+	struct tcpconn_socket last_tw;
+};
+
+static int kt_ecollect(struct sock *sk, void *arg)
+{
+	struct kt_ecollect *c = arg;
+	struct tcpconn_socket s;
+
+	tcpconn_socket_snapshot(sk, &s);
+	if (s.sport != c->port && s.dport != c->port)
+		return 0;
+	c->n++;
+	c->kinds[s.state]++;
+	if (s.state == TCPCONN_STATE_TIME_WAIT)
+		c->last_tw = s;
+	return 0;
+}
+
+/*
+ * One accepted connection that sent data the server has not read, one
+ * closed by the client into TIME_WAIT: the walk finds each end once, with
+ * the queues, timer and state ss would show.
+ */
+static void tcpconn_socket_snapshot_test(struct kunit *test)
+{
+	struct kt_ctx *ctx = test->priv;
+	const u16 port = KT_PORT + 30;
+	struct kt_ecollect c = { .port = port };
+	struct tcpconn_walk_pos pos = {};
+	struct socket *lsn, *child, *cl;
+	struct tcpconn_socket s;
+	struct kvec iov;
+	struct msghdr msg = {};
+	char buf[100] = {};
+	int ms;
+
+	lsn = kt_listen(test, ctx->net, AF_INET, port, 8, false);
+	kt_connect(test, AF_INET, port);
+	cl = ctx->socks[ctx->nsocks - 1];
+	KUNIT_ASSERT_EQ(test, kt_wait_for(lsn->sk, kt_accept_queue, 1), 1U);
+	KUNIT_ASSERT_EQ(test, kernel_accept(lsn, &child, O_NONBLOCK), 0);
+	ctx->socks[ctx->nsocks++] = child;
+	iov.iov_base = buf;
+	iov.iov_len = sizeof(buf);
+	KUNIT_ASSERT_EQ(test, kernel_sendmsg(cl, &msg, &iov, 1, sizeof(buf)),
+			(int)sizeof(buf));
+
+	for (ms = 0; ms < KT_WAIT_MS; ms += 20) {
+		tcpconn_socket_snapshot(child->sk, &s);
+		if (s.rqueue == sizeof(buf))
+			break;
+		msleep(20);
+	}
+	KUNIT_EXPECT_EQ(test, s.rqueue, (u32)sizeof(buf));
+	KUNIT_EXPECT_EQ(test, s.state, TCPCONN_STATE_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, s.sport, port);
+	KUNIT_EXPECT_EQ(test, s.dport, inet_sk(cl->sk)->inet_num);
+	KUNIT_EXPECT_EQ(test, s.src.s6_addr32[0], htonl(INADDR_LOOPBACK));
+	KUNIT_EXPECT_EQ(test, s.inode, (u64)SOCK_INODE(child)->i_ino);
+	KUNIT_EXPECT_FALSE(test, s.orphan);
+
+	KUNIT_EXPECT_EQ(test, tcpconn_walk_established(ctx->net, &pos,
+						       kt_ecollect, &c), 0);
+	KUNIT_EXPECT_EQ(test, c.kinds[TCPCONN_STATE_ESTABLISHED], 2);
+
+	/*
+	 * The client closes first: it ends in TIME_WAIT. The server reads the
+	 * data first, else its close() would reset the connection.
+	 */
+	KUNIT_ASSERT_EQ(test, kernel_recvmsg(child, &msg, &iov, 1, sizeof(buf),
+					     MSG_DONTWAIT), (int)sizeof(buf));
+	kt_close(test, cl);
+	kt_close(test, child);
+	for (ms = 0; ms < KT_WAIT_MS; ms += 20) {
+		memset(&c, 0, sizeof(c));
+		c.port = port;
+		pos = (struct tcpconn_walk_pos){};
+		tcpconn_walk_established(ctx->net, &pos, kt_ecollect, &c);
+		if (c.n == 1 && c.kinds[TCPCONN_STATE_TIME_WAIT] == 1)
+			break;
+		msleep(20);
+	}
+	KUNIT_ASSERT_EQ(test, c.kinds[TCPCONN_STATE_TIME_WAIT], 1);
+	KUNIT_EXPECT_EQ(test, c.n, 1);
+	KUNIT_EXPECT_EQ(test, c.last_tw.timer, (u8)TCPCONN_TIMER_TIMEWAIT);
+	KUNIT_EXPECT_GT(test, c.last_tw.expires_ms, 50000U);
+	KUNIT_EXPECT_LE(test, c.last_tw.expires_ms, 60000U);
+	KUNIT_EXPECT_EQ(test, c.last_tw.inode, 0ULL);
+	KUNIT_EXPECT_EQ(test, c.last_tw.dport, port);
+}
+
 /* ---- listener snapshot on real sockets ---- */
 
 struct kt_acceptq_case {
@@ -714,6 +885,8 @@ static struct kunit_suite tcpconn_helpers_suite = {
 
 static struct kunit_case tcpconn_summary_pure_cases[] = {
 	KUNIT_CASE_PARAM(tcpconn_state_of_test, kt_state_gen_params),
+	KUNIT_CASE_PARAM(tcpconn_filter_test, kt_filter_gen_params),
+	KUNIT_CASE(tcpconn_filter_v4mapped_test),
 	KUNIT_CASE(tcpconn_summary_names_test),
 	KUNIT_CASE(tcpconn_summary_count_test),
 	{}
@@ -756,6 +929,7 @@ static struct kunit_case tcpconn_walk_cases[] = {
 	KUNIT_CASE(tcpconn_walk_resume_test),
 	KUNIT_CASE(tcpconn_walk_churn_test),
 	KUNIT_CASE(tcpconn_walk_netns_test),
+	KUNIT_CASE(tcpconn_socket_snapshot_test),
 	{}
 };
 
