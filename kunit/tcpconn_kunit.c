@@ -579,7 +579,7 @@ static void tcpconn_socket_snapshot_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s.state, TCPCONN_STATE_ESTABLISHED);
 	KUNIT_EXPECT_EQ(test, s.sport, port);
 	KUNIT_EXPECT_EQ(test, s.dport, inet_sk(cl->sk)->inet_num);
-	KUNIT_EXPECT_EQ(test, s.src.s6_addr32[0], htonl(INADDR_LOOPBACK));
+	KUNIT_EXPECT_TRUE(test, s.src.s6_addr32[0] == htonl(INADDR_LOOPBACK));
 	KUNIT_EXPECT_EQ(test, s.inode, (u64)SOCK_INODE(child)->i_ino);
 	KUNIT_EXPECT_FALSE(test, s.orphan);
 
