@@ -5,6 +5,9 @@
  *
  *   tcpconn-stat --listeners [-4|-6] [--port N] [-n] [-j]
  *   tcpconn-stat --summary [-j] [-i SECS [-c COUNT]]
+ *   tcpconn-stat --sockets|--timewait|--orphans [FILTERS] [-p] [-j]
+ *   tcpconn-stat --remotes|--ports [FILTERS] [--top N] [-j]
+ *   tcpconn-stat --limits [--top N] [-j]
  *
  * Layout: this file parses options into struct opts and dispatches to one
  * file per view (listeners.c, summary.c, ...); nl.c is the netlink
@@ -32,7 +35,11 @@
 #include "main.h"
 #include "msg.h"
 #include "nl.h"
+#include "limits_view.h"
 #include "opts.h"
+#include "ports.h"
+#include "remotes.h"
+#include "sockets.h"
 #include "summary.h"
 
 #ifndef TCPCONN_STAT_VERSION
@@ -43,7 +50,13 @@
 enum {
 	VF_FAMILY	= 1 << 0,	/* -4, -6 */
 	VF_PORT		= 1 << 1,	/* --port */
+	VF_SOCK		= 1 << 2,	/* --src --dst --sport --dport --uid */
+	VF_STATE	= 1 << 3,	/* --state */
+	VF_PROC		= 1 << 4,	/* -p */
+	VF_TOP		= 1 << 5,	/* --top */
 };
+
+#define TOP_DEFAULT 20
 
 struct view_desc {
 	const char *name;	/* its long option, without "--" */
@@ -69,16 +82,66 @@ static const struct view_desc views[__VIEW_MAX] = {
 		.help = "states, orphans, limits and their use, TcpExt counters, warnings",
 		.interval = true,
 	},
+	[VIEW_SOCKETS] = {
+		.name = "sockets",
+		.cmd = TCPCONN_CMD_SOCKETS_GET,
+		.run = sockets_run,
+		.help = "every TCP socket, as ss -tan (with -p: owning processes)",
+		.filters = VF_FAMILY | VF_SOCK | VF_STATE | VF_PROC,
+	},
+	[VIEW_TIMEWAIT] = {
+		.name = "timewait",
+		.cmd = TCPCONN_CMD_SOCKETS_GET,
+		.run = sockets_run,
+		.help = "TIME-WAIT mini-sockets (and FIN-WAIT-2 ones, flag \"tw\")",
+		.filters = VF_FAMILY | VF_SOCK,
+	},
+	[VIEW_ORPHANS] = {
+		.name = "orphans",
+		.cmd = TCPCONN_CMD_SOCKETS_GET,
+		.run = sockets_run,
+		.help = "orphans: sockets closed by their process, still in the table",
+		.filters = VF_FAMILY | VF_SOCK | VF_STATE,
+	},
+	[VIEW_REMOTES] = {
+		.name = "remotes",
+		.cmd = TCPCONN_CMD_SOCKETS_GET,
+		.run = remotes_run,
+		.help = "remote addresses with the most connections, per state",
+		.filters = VF_FAMILY | VF_SOCK | VF_STATE | VF_TOP,
+	},
+	[VIEW_PORTS] = {
+		.name = "ports",
+		.cmd = TCPCONN_CMD_SOCKETS_GET,
+		.run = ports_run,
+		.help = "ephemeral ports used per (local address, remote address:port)",
+		.filters = VF_FAMILY | VF_SOCK | VF_STATE | VF_TOP,
+	},
+	[VIEW_LIMITS] = {
+		.name = "limits",
+		.cmd = TCPCONN_CMD_SUMMARY_GET,
+		.run = limits_run,
+		.help = "fds vs file-max/nr_open, TCP memory vs tcp_mem, backlogs vs somaxconn",
+		.filters = VF_TOP,
+	},
 };
 
 /* For "lacks command ..." messages. */
 static const char *const cmd_names[TCPCONN_CMD_MAX + 1] = {
 	[TCPCONN_CMD_LISTENERS_GET] = "LISTENERS_GET",
 	[TCPCONN_CMD_SUMMARY_GET] = "SUMMARY_GET",
+	[TCPCONN_CMD_SOCKETS_GET] = "SOCKETS_GET",
 };
 
 enum {
 	OPT_PORT = 0x100,
+	OPT_STATE,
+	OPT_SRC,
+	OPT_DST,
+	OPT_SPORT,
+	OPT_DPORT,
+	OPT_UID,
+	OPT_TOP,
 	OPT_VIEW = 0x200,	/* OPT_VIEW + enum view */
 };
 
@@ -87,7 +150,21 @@ static const struct option long_opts[] = {
 	{ "summary",	no_argument,		NULL, OPT_VIEW + VIEW_SUMMARY },
 	{ "ipv4",	no_argument,		NULL, '4' },
 	{ "ipv6",	no_argument,		NULL, '6' },
+	{ "sockets",	no_argument,		NULL, OPT_VIEW + VIEW_SOCKETS },
+	{ "timewait",	no_argument,		NULL, OPT_VIEW + VIEW_TIMEWAIT },
+	{ "orphans",	no_argument,		NULL, OPT_VIEW + VIEW_ORPHANS },
+	{ "remotes",	no_argument,		NULL, OPT_VIEW + VIEW_REMOTES },
+	{ "ports",	no_argument,		NULL, OPT_VIEW + VIEW_PORTS },
+	{ "limits",	no_argument,		NULL, OPT_VIEW + VIEW_LIMITS },
 	{ "port",	required_argument,	NULL, OPT_PORT },
+	{ "state",	required_argument,	NULL, OPT_STATE },
+	{ "src",	required_argument,	NULL, OPT_SRC },
+	{ "dst",	required_argument,	NULL, OPT_DST },
+	{ "sport",	required_argument,	NULL, OPT_SPORT },
+	{ "dport",	required_argument,	NULL, OPT_DPORT },
+	{ "uid",	required_argument,	NULL, OPT_UID },
+	{ "processes",	no_argument,		NULL, 'p' },
+	{ "top",	required_argument,	NULL, OPT_TOP },
 	{ "numeric",	no_argument,		NULL, 'n' },
 	{ "json",	no_argument,		NULL, 'j' },
 	{ "interval",	required_argument,	NULL, 'i' },
@@ -106,12 +183,28 @@ static void usage(FILE *f)
 	for (v = VIEW_NONE + 1; v < __VIEW_MAX; v++)
 		fprintf(f, "      --%-13s %s\n", views[v].name, views[v].help);
 	fprintf(f,
-		"\nFilters (--listeners; --summary always counts both families):\n"
+		"\nFilters (all must match; --summary and --limits take none):\n"
 		"  -4, --ipv4          IPv4 sockets only\n"
 		"  -6, --ipv6          IPv6 sockets only\n"
-		"      --port N        local port N (1-65535)\n"
+		"      --port N        --listeners: local port N (1-65535)\n"
+		"      --state LIST    socket views: states, comma separated: established,\n"
+		"                      syn-sent, syn-recv, fin-wait-1, fin-wait-2 (with the tw\n"
+		"                      substate, as ss), time-wait, close, close-wait,\n"
+		"                      last-ack, listen, closing, tw-fin-wait2, fin-wait2\n"
+		"                      (full sockets only); groups: all, connected,\n"
+		"                      synchronized, bucket, big\n"
+		"      --src ADDR[/LEN] local address or prefix (10.0.0.0/8, 2001:db8::/32);\n"
+		"                      an IPv4 prefix also matches v4-mapped IPv6 addresses\n"
+		"      --dst ADDR[/LEN] remote address or prefix\n"
+		"      --sport N       local port N\n"
+		"      --dport N       remote port N\n"
+		"      --uid N         owner uid N (TIME-WAIT and SYN-RECV sockets are uid 0)\n"
 		"\nOutput:\n"
 		"  -n, --numeric       numeric addresses and ports (always; never resolves names)\n"
+		"  -p, --processes     --sockets: owning processes (pid, command, fd), as ss -p;\n"
+		"                      other users' processes need root\n"
+		"      --top N         --remotes, --ports, --limits: rows per table (default 20,\n"
+		"                      0 for all)\n"
 		"  -j, --json          one JSON document instead of a table\n"
 		"  -i, --interval SECS --summary: a report every SECS seconds (0.1 to 86400,\n"
 		"                      fractions allowed, e.g. 0.5) until Ctrl-C; from the\n"
@@ -182,17 +275,40 @@ static int set_view(struct opts *o, enum view v)
 }
 
 /* Cross-option checks, once the view is known. */
-static int opts_check(const struct opts *o, bool family, bool interval)
+static int opts_check(const struct opts *o, bool family, bool interval,
+		      bool top)
 {
 	const struct view_desc *v = &views[o->view];
 
 	if (family && !(v->filters & VF_FAMILY)) {
-		pr_err("-4/-6 do not apply to --%s: it counts IPv4 and IPv6 side by side",
-		       v->name);
+		pr_err("-4/-6 do not apply to --%s%s", v->name,
+		       o->view == VIEW_SUMMARY ?
+		       ": it counts IPv4 and IPv6 side by side" : "");
 		return -EINVAL;
 	}
 	if (o->filter.has_port && !(v->filters & VF_PORT)) {
-		pr_err("--port does not apply to --%s", v->name);
+		pr_err("--port does not apply to --%s%s", v->name,
+		       v->filters & VF_SOCK ? "; use --sport (local) or --dport (remote)" : "");
+		return -EINVAL;
+	}
+	if ((o->filter.src.family || o->filter.dst.family || o->filter.sport ||
+	     o->filter.dport || o->filter.has_uid) && !(v->filters & VF_SOCK)) {
+		pr_err("--src/--dst/--sport/--dport/--uid do not apply to --%s%s",
+		       v->name, o->view == VIEW_LISTENERS ? "; use --port" : "");
+		return -EINVAL;
+	}
+	if (o->filter.states && !(v->filters & VF_STATE)) {
+		pr_err("--state does not apply to --%s%s", v->name,
+		       o->view == VIEW_TIMEWAIT ?
+		       ": it shows TIME-WAIT and FIN-WAIT-2 mini-sockets; use --sockets --state" : "");
+		return -EINVAL;
+	}
+	if (o->out.processes && !(v->filters & VF_PROC)) {
+		pr_err("-p does not apply to --%s; use --sockets -p", v->name);
+		return -EINVAL;
+	}
+	if (top && !(v->filters & VF_TOP)) {
+		pr_err("--top does not apply to --%s", v->name);
 		return -EINVAL;
 	}
 	if (interval && !v->interval) {
@@ -208,17 +324,18 @@ static int opts_check(const struct opts *o, bool family, bool interval)
 
 int opts_parse(struct opts *o, int argc, char **argv)
 {
-	bool v4 = false, v6 = false, interval = false;
-	unsigned long port;
+	bool v4 = false, v6 = false, interval = false, top = false;
+	unsigned long port, n;
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->action = ACTION_RUN;
 	o->filter.family = AF_UNSPEC;
 	o->out.numeric = true;
+	o->out.top = TOP_DEFAULT;
 	optind = 0;	/* glibc: 0 reinitialises getopt completely */
 
-	while ((c = getopt_long(argc, argv, "46njhVi:c:", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "46npjhVi:c:", long_opts, NULL)) != -1) {
 		switch (c) {
 		case '4':
 			v4 = true;
@@ -234,6 +351,51 @@ int opts_parse(struct opts *o, int argc, char **argv)
 			}
 			o->filter.has_port = true;
 			o->filter.port = (uint16_t)port;
+			break;
+		case OPT_STATE:
+			if (sock_states_parse(optarg, &o->filter.states) < 0)
+				return -EINVAL;
+			break;
+		case OPT_SRC:
+		case OPT_DST:
+			if (addr_prefix_parse(optarg, c == OPT_SRC ?
+					      &o->filter.src : &o->filter.dst) < 0) {
+				pr_err("invalid --%s '%s': expected an IPv4 or IPv6 address, optionally /LEN (0-32 or 0-128); ports go in --sport/--dport",
+				       c == OPT_SRC ? "src" : "dst", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_SPORT:
+		case OPT_DPORT:
+			if (parse_uint(optarg, 1, 65535, &n) < 0) {
+				pr_err("invalid --%s '%s': expected 1-65535",
+				       c == OPT_SPORT ? "sport" : "dport", optarg);
+				return -EINVAL;
+			}
+			if (c == OPT_SPORT)
+				o->filter.sport = (uint16_t)n;
+			else
+				o->filter.dport = (uint16_t)n;
+			break;
+		case OPT_UID:
+			if (parse_uint(optarg, 0, UINT32_MAX - 1, &n) < 0) {
+				pr_err("invalid --uid '%s': expected a numeric uid",
+				       optarg);
+				return -EINVAL;
+			}
+			o->filter.has_uid = true;
+			o->filter.uid = (uint32_t)n;
+			break;
+		case OPT_TOP:
+			if (parse_uint(optarg, 0, ULONG_MAX, &o->out.top) < 0) {
+				pr_err("invalid --top '%s': expected a number of rows (0: all)",
+				       optarg);
+				return -EINVAL;
+			}
+			top = true;
+			break;
+		case 'p':
+			o->out.processes = true;
 			break;
 		case 'n':
 			o->out.numeric = true;
@@ -285,7 +447,15 @@ int opts_parse(struct opts *o, int argc, char **argv)
 		pr_err("no view given");
 		return -EINVAL;
 	}
-	return opts_check(o, v4 || v6, interval);
+	if (o->filter.family != AF_UNSPEC &&
+	    ((o->filter.src.family && o->filter.src.family != o->filter.family &&
+	      o->filter.family == AF_INET) ||
+	     (o->filter.dst.family && o->filter.dst.family != o->filter.family &&
+	      o->filter.family == AF_INET))) {
+		pr_err("-4 with an IPv6 --src/--dst matches nothing");
+		return -EINVAL;
+	}
+	return opts_check(o, v4 || v6, interval, top);
 }
 
 int exit_status(const struct nl_ctx *nl, const char *what, int err)

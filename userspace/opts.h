@@ -17,7 +17,12 @@ enum view {
 	VIEW_NONE,
 	VIEW_LISTENERS,
 	VIEW_SUMMARY,
-	/* to come: SOCKETS, TIMEWAIT, ORPHANS, REMOTES, PORTS, LIMITS */
+	VIEW_SOCKETS,
+	VIEW_TIMEWAIT,
+	VIEW_ORPHANS,
+	VIEW_REMOTES,
+	VIEW_PORTS,
+	VIEW_LIMITS,
 	__VIEW_MAX,
 };
 
@@ -27,10 +32,26 @@ enum action {
 	ACTION_VERSION,
 };
 
+/* An address filter: --src/--dst ADDR[/LEN]. */
+struct addr_prefix {
+	int family;		/* 0: no filter; else AF_INET or AF_INET6 */
+	uint8_t addr[16];	/* network order; v4 in the first 4 bytes */
+	uint8_t len;		/* prefix length in bits, <= 32 or 128 */
+};
+
 struct filter {
 	int family;		/* AF_UNSPEC, AF_INET (-4) or AF_INET6 (-6) */
 	bool has_port;
-	uint16_t port;		/* --port, 1..65535 */
+	uint16_t port;		/* --port, 1..65535 (--listeners) */
+	/* The socket views (--sockets, --timewait, ...): */
+	uint32_t states;	/* --state: bit (1 << enum tcpconn_state); 0 all */
+	struct addr_prefix src;	/* --src */
+	struct addr_prefix dst;	/* --dst */
+	uint16_t sport;		/* --sport; 0 any */
+	uint16_t dport;		/* --dport; 0 any */
+	bool has_uid;
+	uint32_t uid;		/* --uid */
+	bool orphans;		/* orphans only (--orphans) */
 };
 
 /* -i SECS bounds: as watch(1) at the bottom, a day at the top. */
@@ -42,6 +63,8 @@ struct output_opts {
 	bool numeric;		/* -n: accepted; output is always numeric */
 	double interval;	/* -i SECS; 0: report once */
 	unsigned long count;	/* -c COUNT reports (needs -i); 0: until a signal */
+	bool processes;		/* -p: owning processes from /proc/PID/fd */
+	unsigned long top;	/* --top N rows (--remotes, --ports, --limits) */
 	/* to come: prometheus */
 };
 

@@ -368,3 +368,80 @@ struct listener sample_listener(int which)
 	}
 	return l;
 }
+
+struct nlmsghdr *put_socket(void *buf, const struct sock_entry *s,
+			    unsigned int how)
+{
+	struct nlmsghdr *nlh;
+	size_t alen = s->family == AF_INET ? 4 : 16;
+
+	nlh = nl_msg_start(buf, TEST_FAMILY_ID,
+		       NLM_F_MULTI | ((how & BK_DUMP_INTR) ? NLM_F_DUMP_INTR : 0),
+		       TCPCONN_CMD_SOCKETS_GET, TCPCONN_GENL_VERSION);
+	mnl_attr_put_u8(nlh, TCPCONN_A_SOCKET_FAMILY, s->family);
+	mnl_attr_put_u8(nlh, TCPCONN_A_SOCKET_STATE, s->state);
+	if (how & BK_UNKNOWN_200) {
+		mnl_attr_put_u32(nlh, 200, 0xdeadbeef);
+		mnl_attr_put_u64(nlh, TCPCONN_A_SOCKET_STATES, 1);	/* request-only, any size */
+	}
+	mnl_attr_put(nlh, TCPCONN_A_SOCKET_SRC_ADDR, alen, s->src);
+	if (how & BK_PORT_AS_U32)
+		mnl_attr_put_u32(nlh, TCPCONN_A_SOCKET_SRC_PORT, s->sport);
+	else
+		mnl_attr_put_u16(nlh, TCPCONN_A_SOCKET_SRC_PORT, s->sport);
+	mnl_attr_put(nlh, TCPCONN_A_SOCKET_DST_ADDR,
+		     (how & BK_V4_WITH_16_BYTES) ? 16 : alen, s->dst);
+	mnl_attr_put_u16(nlh, TCPCONN_A_SOCKET_DST_PORT, s->dport);
+	if (!(how & BK_NO_IFINDEX))
+		mnl_attr_put_u32(nlh, TCPCONN_A_SOCKET_IFINDEX, s->ifindex);
+	mnl_attr_put_u8(nlh, TCPCONN_A_SOCKET_TIMER, s->timer);
+	mnl_attr_put_u32(nlh, TCPCONN_A_SOCKET_EXPIRES_MS, s->expires_ms);
+	mnl_attr_put_u32(nlh, TCPCONN_A_SOCKET_RETRANS, s->retrans);
+	mnl_attr_put_u32(nlh, TCPCONN_A_SOCKET_PROBES, s->probes);
+	mnl_attr_put_u32(nlh, TCPCONN_A_SOCKET_RQUEUE, s->rqueue);
+	mnl_attr_put_u32(nlh, TCPCONN_A_SOCKET_WQUEUE, s->wqueue);
+	mnl_attr_put_u32(nlh, TCPCONN_A_SOCKET_UID, s->uid);
+	mnl_attr_put(nlh, TCPCONN_A_SOCKET_PAD, 0, NULL);
+	mnl_attr_put_u64(nlh, TCPCONN_A_SOCKET_INODE, s->inode);
+	if (!(how & BK_NO_COOKIE))
+		mnl_attr_put_u64(nlh, TCPCONN_A_SOCKET_COOKIE, s->cookie);
+	if (s->orphan)
+		mnl_attr_put(nlh, TCPCONN_A_SOCKET_ORPHAN, 0, NULL);
+	if (how & BK_TRAILING_GARBAGE) {
+		struct nlattr *bad = mnl_nlmsg_get_payload_tail(nlh);
+
+		bad->nla_len = 100;
+		bad->nla_type = TCPCONN_A_SOCKET_UID;
+		nlh->nlmsg_len += sizeof(*bad);
+	}
+	return nlh;
+}
+
+struct sock_entry sample_socket(uint8_t state, uint16_t sport, uint16_t dport,
+				int v6)
+{
+	struct sock_entry s;
+
+	memset(&s, 0, sizeof(s));
+	s.family = v6 ? AF_INET6 : AF_INET;
+	s.state = state;
+	if (v6) {
+		inet_pton(AF_INET6, "2001:db8::1", s.src);
+		inet_pton(AF_INET6, "2001:db8::2", s.dst);
+	} else {
+		inet_pton(AF_INET, "10.0.0.1", s.src);
+		inet_pton(AF_INET, "192.0.2.1", s.dst);
+	}
+	s.sport = sport;
+	s.dport = dport;
+	s.timer = TCPCONN_TIMER_ON;
+	s.expires_ms = 1500;
+	s.retrans = 2;
+	s.probes = 0;
+	s.rqueue = 1;
+	s.wqueue = 2;
+	s.uid = 1000;
+	s.inode = 4242;
+	s.cookie = 0x1f2e;
+	return s;
+}

@@ -15,6 +15,7 @@
 
 #include "listeners.h"
 #include "summary.h"
+#include "sockets.h"
 
 #define TEST_FAMILY_ID 0x1d
 
@@ -75,5 +76,24 @@ struct nlmsghdr *put_family(void *buf, uint16_t id, uint32_t version,
 
 /* A plausible listener; @which varies address, port, family and counters. */
 struct listener sample_listener(int which);
+
+/* Deviations from a well-formed socket message, for negative tests. */
+enum {
+	BK_UNKNOWN_200		= 1 << 0,	/* extra u32 of type 200, and a request-only STATES */
+	BK_PORT_AS_U32		= 1 << 1,	/* SRC_PORT with the wrong length */
+	BK_NO_COOKIE		= 1 << 2,
+	BK_NO_IFINDEX		= 1 << 3,
+	BK_DUMP_INTR		= 1 << 4,
+	BK_V4_WITH_16_BYTES	= 1 << 5,	/* AF_INET, 16-byte DST_ADDR */
+	BK_TRAILING_GARBAGE	= 1 << 6,
+};
+
+/* TCPCONN_CMD_SOCKETS_GET dump message as tcpconn_put_socket() builds it. */
+struct nlmsghdr *put_socket(void *buf, const struct sock_entry *s,
+			    unsigned int how);
+
+/* An IPv4 (or IPv6 with @v6) connection 10.0.0.1:sport -> 192.0.2.1:dport. */
+struct sock_entry sample_socket(uint8_t state, uint16_t sport, uint16_t dport,
+				int v6);
 
 #endif /* TCPCONN_REPLAY_H */

@@ -15,6 +15,8 @@ int main(void)
 		run_summary_tests,
 		run_summary_out_tests,
 		run_hostinfo_tests,
+		run_sockets_tests,
+		run_views_tests,
 	};
 	int passed = 0, failed = 0;
 	size_t i;
