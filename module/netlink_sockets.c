@@ -40,13 +40,11 @@ const struct nla_policy tcpconn_sockets_policy[TCPCONN_A_SOCKET_MAX + 1] = {
  * struct tcpconn_sockets_dump - state of one sockets dump
  * @pos: where the current phase's walk resumes
  * @established: false while walking listeners, true in the ehash phase
- * @intr: a walk lost its place at some point (duplicates possible)
  * @filter: the request's filters
  */
 struct tcpconn_sockets_dump {
 	struct tcpconn_walk_pos pos;
 	bool established;
-	bool intr;
 	struct tcpconn_filter filter;
 };
 
@@ -229,7 +227,8 @@ static int tcpconn_fill_socket(struct sock *sk, void *data)
 			  NLM_F_MULTI, TCPCONN_CMD_SOCKETS_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (arg->st->intr || arg->st->pos.restarted)
+	/* Only a re-walked bucket can repeat sockets: flag just its messages. */
+	if (arg->st->pos.restarted)
 		genlmsg_nlhdr(hdr)->nlmsg_flags |= NLM_F_DUMP_INTR;
 	if (tcpconn_put_socket(arg->skb, &s,
 			       sk_user_ns(NETLINK_CB(cb->skb).sk))) {
@@ -259,7 +258,6 @@ int tcpconn_sockets_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 					     &arg);
 		if (err)
 			goto out;
-		st->intr |= st->pos.restarted;
 		st->pos = (struct tcpconn_walk_pos){};
 		st->established = true;
 	}

@@ -98,9 +98,10 @@ static inline u64 tcpconn_sk_cookie(struct sock *sk)
  * @bucket: lhash2 bucket to continue from
  * @nr_cookies: valid entries in @cookies; 0 means "from the bucket's start"
  * @cookies: cookies of the last sockets visited in @bucket, oldest first
- * @restarted: set when none of @cookies was still hashed on resume, so the
- *	bucket was walked again from its start (duplicates are possible and
- *	the caller must say so, e.g. with NLM_F_DUMP_INTR)
+ * @restarted: set when none of @cookies was still hashed on resume, so
+ *	@bucket is being walked again from its start (its sockets may repeat
+ *	and the caller must say so, e.g. with NLM_F_DUMP_INTR); cleared when
+ *	the walk moves on to the next bucket
  *
  * Chains keep the relative order of the sockets that stay hashed, so
  * resuming right after the last visited socket still present visits every

@@ -124,6 +124,16 @@ static int tcpconn_collect(const struct tcpconn_chain *c, struct net *net,
 	return n;
 }
 
+/*
+ * A new bucket starts afresh: @restarted only ever describes the bucket
+ * being walked, so a caller flags exactly the sockets that may repeat.
+ */
+static void tcpconn_next_bucket(struct tcpconn_walk_pos *pos)
+{
+	pos->nr_cookies = 0;
+	pos->restarted = false;
+}
+
 static void tcpconn_remember(struct tcpconn_walk_pos *pos, u64 cookie)
 {
 	if (pos->nr_cookies == TCPCONN_RESUME_COOKIES) {
@@ -204,10 +214,11 @@ int tcpconn_walk_listeners(struct net *net, struct tcpconn_walk_pos *pos,
 	u32 nbuckets = tcpconn_listener_buckets(net);
 	int err;
 
-	for (; pos->bucket < nbuckets; pos->bucket++, pos->nr_cookies = 0) {
+	for (; pos->bucket < nbuckets; pos->bucket++) {
 		err = tcpconn_walk_listener_bucket(net, pos, visit, arg);
 		if (err)
 			return err;
+		tcpconn_next_bucket(pos);
 		cond_resched();
 	}
 	return 0;
@@ -268,10 +279,11 @@ int tcpconn_walk_established(struct net *net, struct tcpconn_walk_pos *pos,
 	u32 nbuckets = tcpconn_established_buckets(net);
 	int err;
 
-	for (; pos->bucket < nbuckets; pos->bucket++, pos->nr_cookies = 0) {
+	for (; pos->bucket < nbuckets; pos->bucket++) {
 		err = tcpconn_walk_established_bucket(net, pos, visit, arg);
 		if (err)
 			return err;
+		tcpconn_next_bucket(pos);
 		cond_resched();
 	}
 	return 0;
