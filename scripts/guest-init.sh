@@ -229,5 +229,10 @@ dmesg >$O/dmesg.log
 
 sync
 umount $O 2>/dev/null
+# The serial console drains our writes asynchronously while printk writes
+# synchronously, so a kernel line (9p teardown, reboot) can land inside
+# the marker. dmesg.log above holds every kernel message up to here; from
+# now on the console shows only emergencies.
+echo 1 >/proc/sys/kernel/printk 2>/dev/null
 echo "TCPCONN-GUEST-DONE rc=$rc"
 poweroff_now

@@ -388,7 +388,8 @@ setup=$(tr -d '\r' <"$CONSOLE" | grep -m1 '^TCPCONN-GUEST-SETUP-FAILED' || true)
 [ -f "$OUTDIR/guest-rc" ] || verdict 125 "guest left no guest-rc"
 rc=$(cat "$OUTDIR/guest-rc")
 [[ $rc =~ ^[0-9]+$ ]] || verdict 125 "garbled guest-rc '$rc'"
-tr -d '\r' <"$CONSOLE" | grep -qx "TCPCONN-GUEST-DONE rc=$rc" ||
+# Not anchored at the line's end: a kernel line can still be glued to it.
+tr -d '\r' <"$CONSOLE" | grep -qaE "^TCPCONN-GUEST-DONE rc=$rc([^0-9]|\$)" ||
 	verdict 125 "no 'TCPCONN-GUEST-DONE rc=$rc' marker on the console"
 
 start=$(tr -d '\r' <"$CONSOLE" | sed -n 's/^tcpconn-vm: running CMD (uptime \([0-9.]*\)s)$/\1/p' | head -n1)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/socket.h>
 #include <linux/tcpconn.h>
 
 #include <json-c/json_object.h>
@@ -15,6 +16,7 @@
 #include "nl.h"
 #include "opts.h"
 #include "output.h"
+#include "sockets.h"
 #include "table.h"
 
 static int read_file(const char *root, const char *rel, char *buf, size_t size)
@@ -69,6 +71,8 @@ static int proc_cmp(const void *pa, const void *pb)
 {
 	const struct proc_info *a = pa, *b = pb;
 
+	if (a->tcp != b->tcp)
+		return a->tcp > b->tcp ? -1 : 1;
 	if (a->sockets != b->sockets)
 		return a->sockets > b->sockets ? -1 : 1;
 	if (a->fds != b->fds)
@@ -76,14 +80,33 @@ static int proc_cmp(const void *pa, const void *pb)
 	return (a->pid > b->pid) - (a->pid < b->pid);
 }
 
-void limits_sort_procs(struct procs *p)
+int limits_count_tcp(const struct sock_entry *s, void *data)
 {
+	struct procs *p = data;
+	const struct proc_sock *h;
+	size_t n, i;
+
+	if (!s->inode)
+		return 0;
+	h = procs_find(p, s->inode, &n);
+	for (i = 0; h && i < n; i++)
+		p->procs[h[i].proc].tcp++;	/* per fd, as ss -p lists them */
+	return 0;
+}
+
+size_t limits_sort_procs(struct procs *p)
+{
+	size_t n = 0;
+
 	if (p->nprocs > 1)
 		qsort(p->procs, p->nprocs, sizeof(*p->procs), proc_cmp);
 	/* the socket map pointed at the old order: drop it */
 	free(p->socks);
 	p->socks = NULL;
 	p->nsocks = p->cap_socks = 0;
+	while (n < p->nprocs && p->procs[n].tcp)
+		n++;
+	return n;
 }
 
 /* Listeners, fullest accept queue first, then the smallest backlog. */
@@ -137,7 +160,7 @@ static const struct table_col res_cols[] = {
 };
 static const struct table_col proc_cols[] = {
 	{ "PID", TABLE_RIGHT }, { "Command", TABLE_LEFT },
-	{ "Sockets", TABLE_RIGHT }, { "Fds", TABLE_RIGHT },
+	{ "TCP", TABLE_RIGHT }, { "Sockets", TABLE_RIGHT }, { "Fds", TABLE_RIGHT },
 	{ "NoFile", TABLE_RIGHT }, { "Use%", TABLE_RIGHT },
 };
 static const struct table_col lst_cols[] = {
@@ -213,7 +236,7 @@ static int resources_table(FILE *f, const struct limits_report *r)
 static int procs_table(FILE *f, const struct limits_report *r)
 {
 	const struct procs *p = r->procs;
-	size_t n = top_n(p->nprocs, r->top), i, warned = 0;
+	size_t n = top_n(r->ntcp, r->top), i, warned = 0;
 	struct table t;
 	int err = 0;
 
@@ -229,6 +252,7 @@ static int procs_table(FILE *f, const struct limits_report *r)
 		pct_str(pi->fds, pi->has_nofile && pi->nofile != UINT64_MAX,
 			pi->nofile, c, sizeof(c));
 		err = table_add(&t, "%d", pi->pid) || table_add(&t, "%s", pi->comm) ||
+		      table_add(&t, "%" PRIu64, pi->tcp) ||
 		      table_add(&t, "%" PRIu64, pi->sockets) ||
 		      table_add(&t, "%" PRIu64, pi->fds) ||
 		      table_add(&t, "%s", lim) || table_add(&t, "%s", c) ? -ENOMEM : 0;
@@ -238,13 +262,13 @@ static int procs_table(FILE *f, const struct limits_report *r)
 	table_free(&t);
 	if (err)
 		return err;
-	if (n < p->nprocs)
+	if (n < r->ntcp)
 		fprintf(f, "... and %zu more processes (--top 0 shows all)\n",
-			p->nprocs - n);
+			r->ntcp - n);
 	if (p->unreadable)
 		fprintf(f, "(%zu processes not readable without root: not listed)\n",
 			p->unreadable);
-	for (i = 0; i < p->nprocs; i++) {
+	for (i = 0; i < r->ntcp; i++) {
 		const struct proc_info *pi = &p->procs[i];
 
 		if (!pi->has_nofile || pi->nofile == UINT64_MAX ||
@@ -311,7 +335,9 @@ int limits_print_table(FILE *f, const struct limits_report *r)
 	fprintf(f, "Resources\n");
 	err = resources_table(f, r);
 	if (!err) {
-		fprintf(f, "\nProcesses by open sockets\n");
+		fprintf(f, "\nProcesses by TCP sockets in this network namespace (TCP: fds on sockets of\n"
+			   "this netns's TCP table, as ss -tanp lists them; Sockets: fds on sockets of any\n"
+			   "kind; Fds: all fds, against NoFile = RLIMIT_NOFILE)\n");
 		err = procs_table(f, r);
 	}
 	if (!err) {
@@ -368,7 +394,7 @@ int limits_print_json(FILE *f, const struct limits_report *r)
 	arr = json_object_new_array();
 	if (json_add(root, "processes", arr))
 		goto out;
-	n = top_n(r->procs->nprocs, r->top);
+	n = top_n(r->ntcp, r->top);
 	for (i = 0; i < n; i++) {
 		const struct proc_info *pi = &r->procs->procs[i];
 		struct json_object *o = json_object_new_object();
@@ -379,13 +405,15 @@ int limits_print_json(FILE *f, const struct limits_report *r)
 		}
 		if (json_add(o, "pid", json_object_new_int(pi->pid)) ||
 		    json_add(o, "command", json_object_new_string(pi->comm)) ||
+		    json_add(o, "tcp_sockets", json_object_new_uint64(pi->tcp)) ||
 		    json_add(o, "sockets", json_object_new_uint64(pi->sockets)) ||
 		    json_add(o, "fds", json_object_new_uint64(pi->fds)) ||
 		    add_u64_or_null(o, "nofile", pi->has_nofile && pi->nofile != UINT64_MAX,
 				    pi->nofile))
 			goto out;
 	}
-	if (json_add(root, "processes_unreadable",
+	if (json_add(root, "processes_with_tcp", json_object_new_uint64(r->ntcp)) ||
+	    json_add(root, "processes_unreadable",
 		     json_object_new_uint64(r->procs->unreadable)) ||
 	    add_u64_or_null(root, "somaxconn",
 			    summary_limit(s, TCPCONN_LIMIT_SOMAXCONN, &x), x))
@@ -430,7 +458,18 @@ int limits_run(struct nl_ctx *nl, const struct opts *o)
 		summary_sample_free(&sample);
 		return err;
 	}
-	limits_sort_procs(&procs);
+	err = nl_require_op(nl, TCPCONN_CMD_SOCKETS_GET);
+	if (!err) {
+		struct filter f = { .family = AF_UNSPEC };
+
+		err = sockets_dump(nl, &f, limits_count_tcp, &procs);
+	}
+	if (err) {
+		procs_free(&procs);
+		summary_sample_free(&sample);
+		return err;
+	}
+	r.ntcp = limits_sort_procs(&procs);
 	r.sample = &sample;
 	r.fs = &fs;
 	r.procs = &procs;

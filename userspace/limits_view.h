@@ -38,12 +38,22 @@ int fs_parse_file_nr(const char *text, uint64_t *used, uint64_t *unused,
 struct limits_report {
 	const struct summary_sample *sample;	/* tcp_mem, somaxconn, listeners */
 	const struct fs_limits *fs;
-	const struct procs *procs;		/* sorted by sockets by limits_sort_procs() */
+	const struct procs *procs;		/* sorted by limits_sort_procs() */
+	size_t ntcp;				/* its first ntcp have TCP sockets */
 	unsigned long top;
 };
 
-/* Order procs->procs by sockets, then fds, descending (socks' indexes go stale). */
-void limits_sort_procs(struct procs *p);
+/*
+ * A sock_fn over this netns's dump: add one to proc_info.tcp of every
+ * (process, fd) holding the socket's inode (what ss -tanp lists).
+ */
+struct sock_entry;
+int limits_count_tcp(const struct sock_entry *s, void *data);
+/*
+ * Order procs->procs by TCP sockets, then sockets, then fds, descending
+ * (socks' indexes go stale, so count first); returns how many have TCP.
+ */
+size_t limits_sort_procs(struct procs *p);
 
 int limits_print_table(FILE *f, const struct limits_report *r);
 int limits_print_json(FILE *f, const struct limits_report *r);

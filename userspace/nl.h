@@ -51,6 +51,7 @@ struct nl_ctx {
 	uint8_t missing_op;		/* the command, for NL_FAMILY_NO_OP */
 
 	bool dump_intr;			/* last request saw NLM_F_DUMP_INTR */
+	size_t dump_dups;		/* sockets_dump(): repeats dropped */
 	char ext_msg[256];		/* extack message of the last request */
 };
 

@@ -2,6 +2,7 @@
 /* ports.c - --ports: ephemeral ports per pool, see ports.h. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sys/socket.h>
@@ -26,13 +27,128 @@ void ports_init(struct ports *p, uint16_t low, uint16_t high)
 	p->high = high;
 }
 
+static bool port_bit(const uint8_t *bitmap, uint16_t port)
+{
+	return bitmap[port / 8] & (1 << (port % 8));
+}
+
+int ports_parse_reserved(const char *text, uint8_t *bitmap)
+{
+	const char *c = text;
+
+	memset(bitmap, 0, 65536 / 8);
+	while (*c && *c != '\n') {
+		unsigned long lo, hi;
+		char *end;
+
+		if (*c < '0' || *c > '9')
+			return -EINVAL;
+		lo = strtoul(c, &end, 10);
+		hi = lo;
+		if (*end == '-') {
+			c = end + 1;
+			if (*c < '0' || *c > '9')
+				return -EINVAL;
+			hi = strtoul(c, &end, 10);
+		}
+		if (lo > 65535 || hi > 65535 || lo > hi)
+			return -EINVAL;
+		for (; lo <= hi; lo++)
+			bitmap[lo / 8] |= (uint8_t)(1 << (lo % 8));
+		c = end;
+		if (*c == ',')
+			c++;
+		else if (*c && *c != '\n')
+			return -EINVAL;
+	}
+	if (*c == '\n' && c[1])
+		return -EINVAL;
+	return 0;
+}
+
+void ports_set_reserved(struct ports *p, const uint8_t *bitmap)
+{
+	unsigned int port;
+
+	memcpy(p->reserved, bitmap, sizeof(p->reserved));
+	p->has_reserved = true;
+	p->reserved_in_range = 0;
+	for (port = p->low; port <= p->high && port <= 65535; port++)
+		if (port_bit(p->reserved, (uint16_t)port))
+			p->reserved_in_range++;
+}
+
 int ports_add_listener(const struct sock_entry *s, void *data)
 {
 	struct ports *p = data;
+	struct port_listener *l;
+	int family;
 
-	if (s->state == TCPCONN_STATE_LISTEN)
-		p->listening[s->sport / 8] |= (uint8_t)(1 << (s->sport % 8));
+	if (s->state != TCPCONN_STATE_LISTEN)
+		return 0;
+	if (p->nlst == p->cap_lst) {
+		size_t cap = p->cap_lst ? p->cap_lst * 2 : 16;
+
+		l = realloc(p->lst, cap * sizeof(*l));
+		if (!l)
+			return -ENOMEM;
+		p->lst = l;
+		p->cap_lst = cap;
+	}
+	l = &p->lst[p->nlst++];
+	memset(l, 0, sizeof(*l));
+	l->port = s->sport;
+	sock_addr_unmap(s->family, s->src, &family, l->addr);
+	l->family = (uint8_t)family;
+	p->lst_sorted = false;
+	p->listening[s->sport / 8] |= (uint8_t)(1 << (s->sport % 8));
 	return 0;
+}
+
+static int lst_cmp(const void *pa, const void *pb)
+{
+	const struct port_listener *a = pa, *b = pb;
+
+	return (a->port > b->port) - (a->port < b->port);
+}
+
+static const uint8_t zero16[16];
+
+/*
+ * Does a listener cover local (@family, @addr):@port? The same address, or
+ * a wildcard: 0.0.0.0 takes IPv4, [::] both (v6only is not in the dump).
+ */
+static bool ports_inbound(struct ports *p, uint16_t port, int family,
+			  const uint8_t *addr)
+{
+	size_t lo = 0, hi = p->nlst;
+
+	if (!port_bit(p->listening, port))
+		return false;
+	if (!p->lst_sorted) {
+		if (p->nlst > 1)
+			qsort(p->lst, p->nlst, sizeof(*p->lst), lst_cmp);
+		p->lst_sorted = true;
+	}
+	while (lo < hi) {	/* the first listener with this port */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->lst[mid].port < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < p->nlst && p->lst[lo].port == port; lo++) {
+		const struct port_listener *l = &p->lst[lo];
+
+		if (!memcmp(l->addr, zero16, 16) &&
+		    (l->family == AF_INET6 || family == AF_INET))
+			return true;
+		if (l->family == family &&
+		    !memcmp(l->addr, addr, family == AF_INET ? 4 : 16))
+			return true;
+	}
+	return false;
 }
 
 int ports_add(const struct sock_entry *s, void *data)
@@ -44,16 +160,17 @@ int ports_add(const struct sock_entry *s, void *data)
 
 	if (s->state == TCPCONN_STATE_LISTEN)
 		return 0;
-	if (p->listening[s->sport / 8] & (1 << (s->sport % 8))) {
+	memset(&key, 0, sizeof(key));
+	sock_addr_unmap(s->family, s->src, &family, key.local);
+	if (ports_inbound(p, s->sport, family, key.local)) {
 		p->inbound++;
 		return 0;
 	}
-	if (s->sport < p->low || s->sport > p->high) {
+	if (s->sport < p->low || s->sport > p->high ||
+	    port_bit(p->reserved, s->sport)) {
 		p->outside++;
 		return 0;
 	}
-	memset(&key, 0, sizeof(key));
-	sock_addr_unmap(s->family, s->src, &family, key.local);
 	/* both ends of a v4-mapped socket are mapped; keep them IPv4 together */
 	sock_addr_unmap(s->family, s->dst, &family, key.remote);
 	key.family = (uint8_t)family;
@@ -86,6 +203,9 @@ void ports_sort(struct ports *p)
 void ports_free(struct ports *p)
 {
 	agg_free(&p->agg);
+	free(p->lst);
+	p->lst = NULL;
+	p->nlst = p->cap_lst = 0;
 }
 
 static const struct table_col port_cols[] = {
@@ -104,9 +224,9 @@ static size_t shown(const struct ports *p, unsigned long top)
 
 static uint64_t pool_free(const struct ports *p, const struct port_rec *rec)
 {
-	uint64_t range = ports_range(p);
+	uint64_t cap = ports_capacity(p);
 
-	return rec->used < range ? range - rec->used : 0;
+	return rec->used < cap ? cap - rec->used : 0;
 }
 
 static int pool_names(const struct port_rec *rec, char *local, size_t llen,
@@ -122,17 +242,25 @@ static int pool_names(const struct port_rec *rec, char *local, size_t llen,
 
 int ports_print_table(FILE *f, const struct ports *p, unsigned long top)
 {
-	uint64_t range = ports_range(p), pct;
+	uint64_t range = ports_capacity(p), pct;
 	size_t n = shown(p, top), i, high = 0;
 	struct table t;
 	int err = 0;
 
-	fprintf(f, "ip_local_port_range %u-%u: %" PRIu64 " ports per pool. A pool is one (local address,\n"
-		   "remote address, remote port): connect() needs a local port not yet used with\n"
-		   "that destination, so one client runs out after %" PRIu64 " connections to one\n"
-		   "destination, but each other destination or local address has its own %" PRIu64 ";\n"
-		   "a host's connections are not limited by %" PRIu64 " (nor by 65535).\n\n",
-		p->low, p->high, range, range, range, range);
+	fprintf(f, "ip_local_port_range %u-%u: ", p->low, p->high);
+	if (p->reserved_in_range)
+		fprintf(f, "%" PRIu64 " ports, %" PRIu64 " of them reserved (ip_local_reserved_ports): ",
+			ports_range(p), p->reserved_in_range);
+	fprintf(f, "%" PRIu64 " ports per pool%s.\n", range,
+		p->has_reserved ? "" : " (ip_local_reserved_ports unreadable: not subtracted)");
+	fprintf(f, "A pool is one (local address, remote address, remote port): connect() needs\n"
+		   "a local port not yet used with that destination, so one client runs out after\n"
+		   "%" PRIu64 " connections to one destination (EADDRNOTAVAIL), but each other\n"
+		   "destination or local address has its own %" PRIu64 ": every connection has a\n"
+		   "distinct 4-tuple, so a host's connections are not limited by %" PRIu64 " (nor\n"
+		   "by 65535). Used: the pool's connections; Free: ports left for it; Use%%:\n"
+		   "Used of %" PRIu64 ".\n\n",
+		range, range, range, range);
 	table_init(&t, port_cols, sizeof(port_cols) / sizeof(port_cols[0]));
 	for (i = 0; i < n && !err; i++) {
 		const struct port_rec *rec = agg_rec(&p->agg, i);
@@ -161,8 +289,9 @@ int ports_print_table(FILE *f, const struct ports *p, unsigned long top)
 			p->agg.len - n);
 	fprintf(f, "\n%" PRIu64 " connections use ephemeral ports in %zu pools, each with its own %" PRIu64 " ports\n",
 		p->pooled, p->agg.len, range);
-	fprintf(f, "%" PRIu64 " inbound connections (local port is a listening port) and %" PRIu64 " with a\n"
-		   "local port outside the range (bound explicitly) are not in any pool\n",
+	fprintf(f, "%" PRIu64 " inbound connections (a listener has their local address and port) and\n"
+		   "%" PRIu64 " with a local port outside the range or reserved (bound explicitly) are\n"
+		   "not in any pool\n",
 		p->inbound, p->outside);
 	for (i = 0; i < p->agg.len; i++) {
 		const struct port_rec *rec = agg_rec(&p->agg, i);
@@ -200,7 +329,11 @@ int ports_print_json(FILE *f, const struct ports *p, unsigned long top,
 	if (json_add(root, "ip_local_port_range", range) ||
 	    json_object_array_add(range, json_object_new_int(p->low)) ||
 	    json_object_array_add(range, json_object_new_int(p->high)) ||
-	    json_add(root, "ports_per_pool", json_object_new_uint64(ports_range(p))) ||
+	    json_add(root, "range_size", json_object_new_uint64(ports_range(p))) ||
+	    (p->has_reserved ?
+	     json_add(root, "reserved_in_range", json_object_new_uint64(p->reserved_in_range)) :
+	     json_object_object_add(root, "reserved_in_range", NULL)) ||
+	    json_add(root, "ports_per_pool", json_object_new_uint64(ports_capacity(p))) ||
 	    json_add(root, "pools", arr))
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -208,7 +341,7 @@ int ports_print_json(FILE *f, const struct ports *p, unsigned long top,
 		struct json_object *o = json_object_new_object();
 		char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN];
 		uint64_t pct;
-		bool has_pct = usage_pct(rec->used, ports_range(p), &pct);
+		bool has_pct = usage_pct(rec->used, ports_capacity(p), &pct);
 
 		if (!o || json_object_array_add(arr, o)) {
 			json_object_put(o);
@@ -273,6 +406,30 @@ static int ports_get_range(struct nl_ctx *nl, uint16_t *low, uint16_t *high)
 	return 0;
 }
 
+/* This netns's ip_local_reserved_ports; a warning if unreadable. */
+static void ports_read_reserved(struct ports *p)
+{
+	static const char path[] = "/proc/sys/net/ipv4/ip_local_reserved_ports";
+	uint8_t bitmap[65536 / 8];
+	char buf[8192];
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f) {
+		pr_warn("cannot read %s: %s; reserved ports counted as free", path,
+			strerror(errno));
+		return;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	if (n == sizeof(buf) - 1 || ports_parse_reserved(buf, bitmap)) {
+		pr_warn("cannot parse %s; reserved ports counted as free", path);
+		return;
+	}
+	ports_set_reserved(p, bitmap);
+}
+
 int ports_run(struct nl_ctx *nl, const struct opts *o)
 {
 	struct filter lf = { .family = AF_UNSPEC, .states =
@@ -287,6 +444,7 @@ int ports_run(struct nl_ctx *nl, const struct opts *o)
 	if (err)
 		return err;
 	ports_init(&p, low, high);
+	ports_read_reserved(&p);
 	/* Every listener, whatever the filters, to tell inbound connections. */
 	err = sockets_dump(nl, &lf, ports_add_listener, &p);
 	intr = nl->dump_intr;

@@ -440,6 +440,7 @@ int sockets_collect_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct sockets_collect *c = data;
 	struct sock_entry s;
+	size_t before;
 	int err;
 
 	err = socket_parse(nlh, &s);
@@ -447,8 +448,25 @@ int sockets_collect_cb(const struct nlmsghdr *nlh, void *data)
 		return err;
 	if (!socket_match(&s, c->filter))
 		return 0;
+	/* 8 bytes (and 8 of index) per socket: a set of every cookie passed */
+	if (!c->cookies.rec_size)
+		agg_init(&c->cookies, sizeof(uint64_t), sizeof(uint64_t));
+	before = c->cookies.len;
+	if (!agg_get(&c->cookies, &s.cookie))
+		return -ENOMEM;
+	if (c->cookies.len == before) {
+		c->dups++;
+		return 0;
+	}
 	c->seen++;
 	return c->fn(&s, c->data);
+}
+
+void sockets_collect_free(struct sockets_collect *c)
+{
+	if (c->cookies.rec_size)
+		agg_free(&c->cookies);
+	memset(&c->cookies, 0, sizeof(c->cookies));
 }
 
 int sockets_dump(struct nl_ctx *nl, const struct filter *f, sock_fn fn,
@@ -458,8 +476,17 @@ int sockets_dump(struct nl_ctx *nl, const struct filter *f, sock_fn fn,
 	char buf[NL_REQ_SIZE];
 	struct nlmsghdr *req;
 
+	int err;
+
+	nl->dump_dups = 0;
 	req = sockets_request(buf, sizeof(buf), nl->family_id, f);
 	if (!req)
 		return -EMSGSIZE;
-	return nl_transact(nl, req, sockets_collect_cb, &c);
+	err = nl_transact(nl, req, sockets_collect_cb, &c);
+	sockets_collect_free(&c);
+	nl->dump_dups = c.dups;
+	if (!err && c.dups)
+		pr_warn("dump interrupted: the kernel walked a bucket again and sent %zu sockets twice; each is shown once",
+			c.dups);
+	return err;
 }

@@ -20,6 +20,8 @@
 
 #include <json-c/json_object.h>
 
+#include "agg.h"
+
 struct nlmsghdr;
 struct nl_ctx;
 struct opts;
@@ -90,7 +92,10 @@ void sock_addr_unmap(int family, const uint8_t *addr, int *ufamily,
 
 /*
  * Run a dump with @f's filters, calling @fn for every socket that also
- * passes the client-side match. @fn returns 0 or a negative errno.
+ * passes the client-side match, once per cookie: after NLM_F_DUMP_INTR the
+ * kernel may send again sockets of the bucket it walks again; those are
+ * dropped (counted in nl->dump_dups, with a warning). @fn returns 0 or a
+ * negative errno.
  */
 typedef int (*sock_fn)(const struct sock_entry *s, void *data);
 int sockets_dump(struct nl_ctx *nl, const struct filter *f, sock_fn fn,
@@ -102,8 +107,11 @@ struct sockets_collect {
 	sock_fn fn;
 	void *data;
 	size_t seen;	/* sockets passed to @fn */
+	size_t dups;	/* sockets dropped: cookie already passed to @fn */
+	struct agg cookies;	/* of uint64_t: the cookies passed (set up lazily) */
 };
 int sockets_collect_cb(const struct nlmsghdr *nlh, void *data);
+void sockets_collect_free(struct sockets_collect *c);
 
 /* ---- output (sockets_out.c) --------------------------------------------- */
 
@@ -121,6 +129,7 @@ struct sock_printer {
 	size_t width[16];
 	/* JSON */
 	size_t count;
+	size_t dups;	/* set before finish: repeats sockets_dump() dropped */
 	int err;
 };
 

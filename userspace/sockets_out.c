@@ -296,9 +296,9 @@ int sock_printer_add(const struct sock_entry *s, void *data)
 int sock_printer_finish(struct sock_printer *p, bool interrupted)
 {
 	if (p->json) {
-		fprintf(p->f, "%s\n  ],\n  \"count\": %zu,\n  \"dump_interrupted\": %s\n}\n",
+		fprintf(p->f, "%s\n  ],\n  \"count\": %zu,\n  \"dump_interrupted\": %s,\n  \"duplicates_dropped\": %zu\n}\n",
 			p->count ? "" : "{\n  \"sockets\": [", p->count,
-			interrupted ? "true" : "false");
+			interrupted ? "true" : "false", p->dups);
 	} else if (!p->streaming) {
 		flush_held(p);
 	}
@@ -402,8 +402,10 @@ int sockets_run(struct nl_ctx *nl, const struct opts *o)
 	sock_printer_init(&p, stdout, o->out.json,
 			  o->out.processes ? &procs : NULL);
 	err = sockets_dump(nl, &f, sock_printer_add, &p);
-	if (!err)
+	if (!err) {
+		p.dups = nl->dump_dups;
 		err = sock_printer_finish(&p, nl->dump_intr);
+	}
 	sock_printer_free(&p);
 	if (o->out.processes)
 		procs_free(&procs);

@@ -113,6 +113,8 @@ static void test_dump_intr_and_filter(void **state)
 	struct nl_ctx nl;
 
 	(void)state;
+	a.cookie = 1;
+	b.cookie = 2;
 	nl_init(&nl);
 	len += put_socket(buf + len, &a, 0)->nlmsg_len;
 	len += put_socket(buf + len, &b, BK_DUMP_INTR)->nlmsg_len;
@@ -120,7 +122,9 @@ static void test_dump_intr_and_filter(void **state)
 	len += put_done(buf + len, 0, NULL)->nlmsg_len;
 	assert_int_equal(nl_feed(&nl, buf, len, 0, sockets_collect_cb, &c), 0);
 	assert_true(nl.dump_intr);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 2);	/* the repeat of b is dropped */
+	assert_int_equal(c.dups, 1);
+	sockets_collect_free(&c);
 
 	/* the client filters again: a module that ignored a filter can't fool us */
 	n = 0;
@@ -135,6 +139,69 @@ static void test_dump_intr_and_filter(void **state)
 	assert_false(nl.dump_intr);
 	assert_int_equal(n, 1);
 	assert_int_equal(c.seen, 1);
+	sockets_collect_free(&c);
+}
+
+/*
+ * After NLM_F_DUMP_INTR the kernel walks a bucket again: sockets already
+ * sent come again, in later messages and later recvmsg() batches, mixed
+ * with new ones. Each cookie reaches the callback exactly once; a socket
+ * the client filters out does not count as a duplicate.
+ */
+static int cookie_cb(const struct sock_entry *s, void *data)
+{
+	uint64_t *seen = data;
+
+	assert_true(s->cookie < 64);
+	assert_false(seen[0] & (UINT64_C(1) << s->cookie));
+	seen[0] |= UINT64_C(1) << s->cookie;
+	seen[1]++;
+	return 0;
+}
+
+static void test_dump_intr_dedup_by_cookie(void **state)
+{
+	struct filter f = { .family = AF_UNSPEC };
+	uint64_t seen[2] = { 0, 0 };
+	struct sockets_collect c = { .filter = &f, .fn = cookie_cb, .data = seen };
+	struct sock_entry s[6];
+	struct nl_ctx nl;
+	size_t len = 0, i;
+
+	(void)state;
+	for (i = 0; i < 6; i++) {
+		s[i] = sample_socket(TCPCONN_STATE_ESTABLISHED, (uint16_t)(40000 + i),
+				     443, (int)(i & 1));
+		s[i].cookie = i + 1;
+	}
+	s[5].state = TCPCONN_STATE_LISTEN;	/* filtered out below */
+	f.states = SOCK_ALL_STATES & ~SOCK_STATE_BIT(TCPCONN_STATE_LISTEN);
+	nl_init(&nl);
+	/* batch 1: the bucket's first three and the filtered one */
+	for (i = 0; i < 3; i++)
+		len += put_socket(buf + len, &s[i], 0)->nlmsg_len;
+	len += put_socket(buf + len, &s[5], 0)->nlmsg_len;
+	assert_int_equal(nl_feed(&nl, buf, len, 0, sockets_collect_cb, &c), 1);
+	/* batch 2: the bucket again (s[1] gone), then new sockets */
+	len = 0;
+	len += put_socket(buf + len, &s[0], BK_DUMP_INTR)->nlmsg_len;
+	len += put_socket(buf + len, &s[2], BK_DUMP_INTR)->nlmsg_len;
+	len += put_socket(buf + len, &s[5], BK_DUMP_INTR)->nlmsg_len;
+	len += put_socket(buf + len, &s[3], BK_DUMP_INTR)->nlmsg_len;
+	assert_int_equal(nl_feed(&nl, buf, len, 0, sockets_collect_cb, &c), 1);
+	/* batch 3: a later message repeats one more, then the rest, done */
+	len = 0;
+	len += put_socket(buf + len, &s[3], BK_DUMP_INTR)->nlmsg_len;
+	len += put_socket(buf + len, &s[4], 0)->nlmsg_len;
+	len += put_done(buf + len, 0, NULL)->nlmsg_len;
+	assert_int_equal(nl_feed(&nl, buf, len, 0, sockets_collect_cb, &c), 0);
+	assert_true(nl.dump_intr);
+	assert_int_equal(seen[1], 5);		/* cookies 1..5, once each */
+	assert_int_equal(seen[0], 0x3e);
+	assert_int_equal(c.seen, 5);
+	assert_int_equal(c.dups, 3);		/* 1, 3 and 4 again */
+	sockets_collect_free(&c);
+	sockets_collect_free(&c);		/* idempotent */
 }
 
 static void test_dump_bad_message_fails(void **state)
@@ -151,6 +218,7 @@ static void test_dump_bad_message_fails(void **state)
 	len += put_socket(buf + len, &a, BK_NO_COOKIE)->nlmsg_len;
 	len += put_done(buf + len, 0, NULL)->nlmsg_len;
 	assert_int_equal(nl_feed(&nl, buf, len, 0, sockets_collect_cb, &c), -EBADMSG);
+	sockets_collect_free(&c);
 }
 
 struct req_attrs {
@@ -531,6 +599,7 @@ int run_sockets_tests(int *total)
 		cmocka_unit_test(test_parse_unknown_and_optional),
 		cmocka_unit_test(test_parse_malformed),
 		cmocka_unit_test(test_dump_intr_and_filter),
+		cmocka_unit_test(test_dump_intr_dedup_by_cookie),
 		cmocka_unit_test(test_dump_bad_message_fails),
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_states_parse),

@@ -120,10 +120,13 @@ static void test_ports_70k(void **state)
 	const char *out;
 	struct json_object *root, *arr, *o, *v;
 	const struct port_rec *rec;
+	uint8_t reserved[65536 / 8];
 	unsigned int i;
 
 	(void)state;
 	ports_init(&p, low, high);
+	memset(reserved, 0, sizeof(reserved));
+	ports_set_reserved(&p, reserved);
 	{
 		struct sock_entry l = conn("0.0.0.0", 443, "0.0.0.0", 0,
 					   TCPCONN_STATE_LISTEN);
@@ -198,6 +201,135 @@ static void test_ports_70k(void **state)
 	assert_int_equal(json_object_get_int(v), 1);
 	assert_true(json_object_object_get_ex(o, "use_pct", &v));
 	assert_int_equal(json_object_get_int(v), 100);
+	json_object_put(root);
+	free(c.buf);
+	ports_free(&p);
+}
+
+static uint64_t bits_set(const uint8_t *bitmap, unsigned int lo, unsigned int hi)
+{
+	uint64_t n = 0;
+
+	for (; lo <= hi; lo++)
+		n += !!(bitmap[lo / 8] & (1 << (lo % 8)));
+	return n;
+}
+
+/*
+ * ip_local_reserved_ports: never picked by connect(), so a pool is that
+ * much smaller; a socket on a reserved port was bound explicitly. A
+ * listener covers its own address (or all, as a wildcard) only: a client
+ * socket that happens to have the listening port on another local address
+ * is outbound.
+ */
+static void test_ports_reserved_and_listener_address(void **state)
+{
+	uint8_t bm[65536 / 8];
+	struct ports p;
+	struct capture c;
+	const char *out;
+	struct json_object *root, *arr, *o, *v;
+	const struct port_rec *rec;
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(ports_parse_reserved("\n", bm), 0);
+	assert_int_equal(bits_set(bm, 0, 65535), 0);
+	assert_int_equal(ports_parse_reserved("", bm), 0);
+	assert_int_equal(ports_parse_reserved("8000-8099,9000,65535\n", bm), 0);
+	assert_int_equal(bits_set(bm, 0, 65535), 102);
+	assert_int_equal(bits_set(bm, 8000, 8099), 100);
+	assert_int_equal(bits_set(bm, 65535, 65535), 1);
+	assert_int_equal(ports_parse_reserved("1-2,", bm), 0);
+	assert_int_equal(ports_parse_reserved("8000-", bm), -EINVAL);
+	assert_int_equal(ports_parse_reserved("9-8", bm), -EINVAL);
+	assert_int_equal(ports_parse_reserved("70000", bm), -EINVAL);
+	assert_int_equal(ports_parse_reserved("1 2", bm), -EINVAL);
+	assert_int_equal(ports_parse_reserved("x", bm), -EINVAL);
+	assert_int_equal(ports_parse_reserved("1\n2", bm), -EINVAL);
+
+	ports_init(&p, 1024, 65535);
+	assert_int_equal(ports_parse_reserved("1000-1100,9000,40000-40099\n", bm), 0);
+	ports_set_reserved(&p, bm);
+	assert_int_equal(p.reserved_in_range, 77 + 1 + 100);
+	assert_int_equal(ports_capacity(&p), 64512 - 178);
+	{
+		struct sock_entry l = conn("127.0.0.1", 9500, "0.0.0.0", 0,
+					   TCPCONN_STATE_LISTEN);
+
+		assert_int_equal(ports_add_listener(&l, &p), 0);
+	}
+	for (i = 0; i < 1000; i++) {
+		struct sock_entry s = conn("127.0.0.2", (uint16_t)(20000 + i),
+					   "127.0.0.1", 9500,
+					   TCPCONN_STATE_ESTABLISHED);
+		struct sock_entry in = conn("127.0.0.1", 9500, "127.0.0.2",
+					    (uint16_t)(20000 + i),
+					    TCPCONN_STATE_ESTABLISHED);
+
+		if (i == 0)
+			s.sport = 9500;	/* the listening port, another address */
+		if (i == 1)
+			s.sport = 9000;	/* reserved: bound explicitly */
+		if (i == 2)
+			s.sport = 1023;	/* below the range */
+		in.dport = s.sport;
+		assert_int_equal(ports_add(&s, &p), 0);
+		assert_int_equal(ports_add(&in, &p), 0);
+	}
+	assert_int_equal(p.inbound, 1000);
+	assert_int_equal(p.outside, 2);
+	assert_int_equal(p.pooled, 998);
+	ports_sort(&p);
+	assert_int_equal(p.agg.len, 1);
+	rec = agg_rec(&p.agg, 0);
+	assert_int_equal(rec->used, 998);
+
+	capture_start(&c);
+	assert_int_equal(ports_print_table(c.f, &p, 20), 0);
+	out = capture_end(&c);
+	if (getenv("TCPCONN_TEST_SHOW"))
+		fputs(out, stderr);
+	assert_non_null(strstr(out, "ip_local_port_range 1024-65535: 64512 ports, 178 of them reserved (ip_local_reserved_ports): 64334 ports per pool."));
+	assert_non_null(strstr(out, "127.0.0.2      127.0.0.1:9500        998         0  63336    2%"));
+	assert_non_null(strstr(out, "1000 inbound connections"));
+	free(c.buf);
+
+	capture_start(&c);
+	assert_int_equal(ports_print_json(c.f, &p, 0, false), 0);
+	out = capture_end(&c);
+	root = json_tokener_parse(out);
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "reserved_in_range", &v));
+	assert_int_equal(json_object_get_int(v), 178);
+	assert_true(json_object_object_get_ex(root, "range_size", &v));
+	assert_int_equal(json_object_get_int(v), 64512);
+	assert_true(json_object_object_get_ex(root, "ports_per_pool", &v));
+	assert_int_equal(json_object_get_int(v), 64334);
+	assert_true(json_object_object_get_ex(root, "pools", &arr));
+	o = json_object_array_get_idx(arr, 0);
+	assert_true(json_object_object_get_ex(o, "free", &v));
+	assert_int_equal(json_object_get_int(v), 64334 - 998);
+	assert_true(json_object_object_get_ex(root, "outside_range_connections", &v));
+	assert_int_equal(json_object_get_int(v), 2);
+	json_object_put(root);
+	free(c.buf);
+	ports_free(&p);
+
+	/* without the file: the range as is, and the table says so */
+	ports_init(&p, 32768, 60999);
+	capture_start(&c);
+	assert_int_equal(ports_print_table(c.f, &p, 20), 0);
+	out = capture_end(&c);
+	assert_non_null(strstr(out, "28232 ports per pool (ip_local_reserved_ports unreadable: not subtracted)."));
+	free(c.buf);
+	capture_start(&c);
+	assert_int_equal(ports_print_json(c.f, &p, 0, false), 0);
+	out = capture_end(&c);
+	root = json_tokener_parse(out);
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "reserved_in_range", &v));
+	assert_null(v);
 	json_object_put(root);
 	free(c.buf);
 	ports_free(&p);
@@ -347,12 +479,39 @@ static void test_limits_fixture(void **state)
 	assert_int_equal(m, 1024);
 	assert_int_equal(procs_parse_nofile("Max processes 1 1\n", &m), -EINVAL);
 
+	/* most sockets, but none in this netns's TCP table (UDP, another netns) */
+	put_dir(root, "300");
+	put_dir(root, "300/fd");
+	put_file(root, "300/comm", "udpd\n");
+	put_link(root, "300/fd/3", "socket:[900]");
+	put_link(root, "300/fd/4", "socket:[901]");
+	put_link(root, "300/fd/5", "socket:[902]");
+	put_link(root, "300/fd/6", "socket:[903]");
 	assert_int_equal(procs_load(root, &p), 0);
-	limits_sort_procs(&p);
-	assert_int_equal(p.procs[0].pid, 100);	/* 3 sockets */
+	assert_int_equal(p.nprocs, 3);
+	{
+		/* the dump: 4242 (two holders), 78, a TIME-WAIT (inode 0), one nobody holds */
+		static const uint64_t ino[] = { 4242, 78, 0, 31337 };
+		struct sock_entry e = sample_socket(TCPCONN_STATE_ESTABLISHED, 40000, 443, 0);
+		size_t i;
+
+		for (i = 0; i < ARRAY_LEN(ino); i++) {
+			e.inode = ino[i];
+			assert_int_equal(limits_count_tcp(&e, &p), 0);
+		}
+	}
+	r.ntcp = limits_sort_procs(&p);
+	assert_int_equal(r.ntcp, 2);
+	assert_int_equal(p.procs[0].pid, 100);	/* 2 TCP of 3 sockets */
+	assert_int_equal(p.procs[0].tcp, 2);
 	assert_int_equal(p.procs[0].sockets, 3);
 	assert_int_equal(p.procs[0].fds, 5);
+	assert_int_equal(p.procs[1].pid, 200);
+	assert_int_equal(p.procs[1].tcp, 1);
 	assert_true(p.procs[1].nofile == UINT64_MAX);
+	assert_int_equal(p.procs[2].pid, 300);
+	assert_int_equal(p.procs[2].tcp, 0);
+	assert_int_equal(p.procs[2].sockets, 4);
 
 	memset(&sample, 0, sizeof(sample));
 	sample.sum = sample_summary();
@@ -377,6 +536,9 @@ static void test_limits_fixture(void **state)
 	assert_non_null(strstr(out, "TCP memory (pages, host)"));
 	assert_non_null(strstr(out, "87744"));
 	assert_non_null(strstr(out, "nginx"));
+	assert_null(strstr(out, "udpd"));	/* no TCP socket here */
+	assert_non_null(strstr(out, "PID  Command  TCP  Sockets  Fds     NoFile  Use%"));
+	assert_non_null(strstr(out, "100  nginx      2        3    5"));
 	assert_non_null(strstr(out, "63%"));	/* 5 of 8 fds */
 	assert_non_null(strstr(out, "unlimited"));
 	assert_non_null(strstr(out, "accept queue full"));
@@ -400,6 +562,11 @@ static void test_limits_fixture(void **state)
 	assert_int_equal(json_object_get_int(v), 4096);
 	assert_true(json_object_object_get_ex(root_j, "processes", &arr));
 	assert_int_equal(json_object_array_length(arr), 2);
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(arr, 0),
+					      "tcp_sockets", &v));
+	assert_int_equal(json_object_get_int(v), 2);
+	assert_true(json_object_object_get_ex(root_j, "processes_with_tcp", &v));
+	assert_int_equal(json_object_get_int(v), 2);
 	assert_true(json_object_object_get_ex(root_j, "listeners", &arr));
 	assert_int_equal(json_object_array_length(arr), 2);
 	json_object_put(root_j);
@@ -415,6 +582,7 @@ int run_views_tests(int *total)
 	static const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_remotes),
 		cmocka_unit_test(test_ports_70k),
+		cmocka_unit_test(test_ports_reserved_and_listener_address),
 		cmocka_unit_test(test_procs_fixture),
 		cmocka_unit_test(test_limits_fixture),
 	};
