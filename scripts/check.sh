@@ -89,7 +89,12 @@ for k in $kernels; do
 	echo "ok - $k: build tcpconn.ko" >>"$kres"
 	out=$logs/$k-guest
 	mkdir -p "$out"
-	if scripts/vm-run.sh "$k" "$out" --mem 2048 -- tests/guest-main.sh "$bdir" \
+	# The KASAN+lockdep guest runs KUnit on top of the whole suite, several
+	# times slower under TCG (about 10 min today): give it room to grow.
+	vm_timeout=900
+	[ "$k" = debug ] && vm_timeout=2400
+	if scripts/vm-run.sh "$k" "$out" --mem 2048 --timeout "$vm_timeout" \
+		-- tests/guest-main.sh "$bdir" \
 		>"$logs/$k-vm.log" 2>&1; then
 		echo "ok - $k: guest clean (no kernel warnings, completed)" >>"$kres"
 	else
