@@ -853,6 +853,48 @@ static void tcpconn_walk_churn_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_seen(&v, closed[1]), 0);
 }
 
+/*
+ * Every listener the walk remembered is closed before it resumes: it must
+ * walk the bucket again from its start, say so in pos.restarted while it
+ * is in that bucket (a dump flags those messages NLM_F_DUMP_INTR), and
+ * clear the flag when it moves on, so later buckets are not flagged.
+ */
+static void tcpconn_walk_restart_test(struct kunit *test)
+{
+	struct kt_ctx *ctx = test->priv;
+	struct kt_visit v = { .port = KT_PORT + 7, .fail_every = 11 };
+	struct tcpconn_walk_pos pos = {};
+	struct socket **group = kt_reuseport_group(test, v.port);
+	int i, err, hits;
+
+	err = tcpconn_walk_listeners(ctx->net, &pos, kt_visit, &v);
+	KUNIT_ASSERT_EQ(test, err, -EMSGSIZE);
+	KUNIT_ASSERT_EQ(test, v.nseen, 10);
+	KUNIT_ASSERT_EQ(test, pos.nr_cookies, (u32)TCPCONN_RESUME_COOKIES);
+
+	for (i = 0; i < KT_GROUP; i++) {
+		if (kt_seen(&v, tcpconn_sk_cookie(group[i]->sk))) {
+			kt_close(test, group[i]);
+			group[i] = NULL;
+		}
+	}
+
+	v.fail_every = 0;
+	KUNIT_EXPECT_EQ(test, tcpconn_walk_listener_bucket(ctx->net, &pos,
+							   kt_visit, &v), 0);
+	KUNIT_EXPECT_TRUE(test, pos.restarted);
+	KUNIT_EXPECT_EQ(test, tcpconn_walk_listeners(ctx->net, &pos,
+						     kt_visit, &v), 0);
+	KUNIT_EXPECT_FALSE(test, pos.restarted);
+	KUNIT_EXPECT_EQ(test, v.nseen, KT_GROUP);
+	for (i = 0; i < KT_GROUP; i++) {
+		if (!group[i])
+			continue;
+		hits = kt_seen(&v, tcpconn_sk_cookie(group[i]->sk));
+		KUNIT_EXPECT_EQ_MSG(test, hits, 1, "listener %d", i);
+	}
+}
+
 /* Same port in init_net and in the test netns: each walk sees its own. */
 static void tcpconn_walk_netns_test(struct kunit *test)
 {
@@ -928,6 +970,7 @@ static struct kunit_case tcpconn_walk_cases[] = {
 	KUNIT_CASE(tcpconn_walk_group_test),
 	KUNIT_CASE(tcpconn_walk_resume_test),
 	KUNIT_CASE(tcpconn_walk_churn_test),
+	KUNIT_CASE(tcpconn_walk_restart_test),
 	KUNIT_CASE(tcpconn_walk_netns_test),
 	KUNIT_CASE(tcpconn_socket_snapshot_test),
 	{}
