@@ -450,10 +450,11 @@ def by_cookie(socks, who, allow_dup_intr=False):
 SLACK_MS = 100      # jiffies rounding, and ss's reads are not instantaneous
 
 
-def compare(ss1, ss2, got, who, timers=True):
+def compare(ss1, ss2, got, who, timers=True, span_ms=0):
     """Problems between a tcpconn view and ss (read before and after it,
     with equal keys): the same cookies, each with equal fields; expiry
-    within what ss printed before and after."""
+    within what ss printed before and after. span_ms: time from the start
+    of the first ss read to the end of the second."""
     probs = []
     a = {s.cookie: s for s in ss1}
     a2 = {s.cookie: s for s in ss2}
@@ -482,11 +483,17 @@ def compare(ss1, ss2, got, who, timers=True):
             continue
         # ss before >= tcpconn >= ss after, each within its print precision;
         # but a timer that fired and was set again between the two ss reads
-        # (after > before) may have been read anywhere down to 0 first.
+        # (after > before) may have been read anywhere down to 0 before it
+        # fired, or after it was set again, up to what ss printed after
+        # plus the time that passed between the reads (a backed-off
+        # retransmit timer is set longer than ss saw it the first time).
         s2 = a2[c]
         rearmed = s2.expires > s.exp_hi
-        lo = 0 if rearmed else min(s.expires, s2.expires) - SLACK_MS
-        hi = max(s.exp_hi, s2.exp_hi) + SLACK_MS
+        if rearmed:
+            lo, hi = 0, s2.exp_hi + span_ms + SLACK_MS
+        else:
+            lo = min(s.expires, s2.expires) - SLACK_MS
+            hi = max(s.exp_hi, s2.exp_hi) + SLACK_MS
         if not lo <= r.expires <= hi:
             probs.append("%s: %s expires_ms (expected %d..%d from ss -o "
                          "before/after, got %d)" % (who, s.where(), max(lo, 0),
@@ -505,9 +512,11 @@ def stable_compare(t, ns, views, filt=(), tries=8, timers=True, ifmap=None,
     if ifmap is None and ns is not None:
         ifmap = ns.ifindexes()
     for _ in range(tries):
+        t0 = time.monotonic()
         s1 = ss_socks(ns, *filt, ifmap=ifmap, state=state)
         got = {name: fn() for name, fn in views.items()}
         s2 = ss_socks(ns, *filt, ifmap=ifmap, state=state)
+        span_ms = int((time.monotonic() - t0) * 1000) + 1
         if pred:
             s1 = [s for s in s1 if pred(s)]
             s2 = [s for s in s2 if pred(s)]
@@ -517,7 +526,7 @@ def stable_compare(t, ns, views, filt=(), tries=8, timers=True, ifmap=None,
             continue
         probs = []
         for name, socks in got.items():
-            probs += compare(s1, s2, socks, name, timers)
+            probs += compare(s1, s2, socks, name, timers, span_ms)
         if probs:
             raise TestFail(probs[0] + ("; and %d more" % (len(probs) - 1)
                                        if len(probs) > 1 else ""),
