@@ -61,6 +61,17 @@ if [ -z "${up:-}" ] || [ "$up" -ne "$(grep -c '^ok - unit: ' "$host")" ] ||
 fi
 count "$host" "host (unit, build)"
 
+echo "== host: promtool, man page, completion, JSON docs"
+extra=$logs/host-extra.txt
+# run.sh prints ok/not ok lines and "N passed, N failed"; a build failure
+# or a crash before that last line is one more failure, never silence
+make -s -C userspace host-extra-check >"$extra" 2>"$logs/host-extra.log"
+if ! tail -n 1 "$extra" | grep -q '^[0-9]\+ passed, [0-9]\+ failed$'; then
+	echo "not ok - host-extra-check did not finish: see build/check/host-extra.log" >>"$extra"
+	tail -n 20 "$logs/host-extra.log" >&2
+fi
+count "$extra" "host (prom, man, docs)"
+
 echo "== style"
 style=$logs/style.txt
 scripts/style.sh >"$style" 2>"$logs/style.log" ||

@@ -11,6 +11,10 @@ PKGS=(
 	sparse
 	# client tests: make -C userspace valgrind
 	valgrind
+	# make -C userspace host-extra-check, and the guest's --prometheus
+	# test (it sees the host's /usr/bin/promtool over 9p). promtool ships
+	# only in the server package; its prometheus.service gets enabled.
+	prometheus man-db groff-base
 	# kernels from the archive (kernels.sh: private apt roots are
 	# verified with the archive keyring; Debian's 6.x headers call gcc-12)
 	dpkg-dev debian-archive-keyring gcc-12

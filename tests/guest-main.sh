@@ -59,6 +59,9 @@ fi
 if rmmod tcpconn; then
 	result ok "rmmod tcpconn"
 	check_not_loaded "after rmmod"
+	/usr/bin/python3 tests/integration/run.py --stat "$STAT" --not-loaded \
+		-v 2>&1 | sed "s/^\(\(not \)\{0,1\}ok\) - /\1 - $KNAME: /" |
+		tee -a "$RES"
 else
 	result "not ok" "rmmod tcpconn"
 fi

@@ -8,6 +8,7 @@
  *   tcpconn-stat --sockets|--timewait|--orphans [FILTERS] [-p] [-j]
  *   tcpconn-stat --remotes|--ports [FILTERS] [--top N] [-j]
  *   tcpconn-stat --limits [--top N] [-j]
+ *   tcpconn-stat --prometheus[=FILE]
  *
  * Layout: this file parses options into struct opts and dispatches to one
  * file per view (listeners.c, summary.c, ...); nl.c is the netlink
@@ -38,6 +39,7 @@
 #include "limits_view.h"
 #include "opts.h"
 #include "ports.h"
+#include "prom.h"
 #include "remotes.h"
 #include "sockets.h"
 #include "summary.h"
@@ -54,12 +56,14 @@ enum {
 	VF_STATE	= 1 << 3,	/* --state */
 	VF_PROC		= 1 << 4,	/* -p */
 	VF_TOP		= 1 << 5,	/* --top */
+	VF_JSON		= 1 << 6,	/* -j */
 };
 
 #define TOP_DEFAULT 20
 
 struct view_desc {
 	const char *name;	/* its long option, without "--" */
+	const char *arg;	/* its argument in the usage, or NULL */
 	uint8_t cmd;		/* genl command it needs; probed before run */
 	int (*run)(struct nl_ctx *nl, const struct opts *o);
 	const char *help;
@@ -73,13 +77,14 @@ static const struct view_desc views[__VIEW_MAX] = {
 		.cmd = TCPCONN_CMD_LISTENERS_GET,
 		.run = listeners_run,
 		.help = "listening sockets: SYN queue, accept queue, backlog, drops",
-		.filters = VF_FAMILY | VF_PORT,
+		.filters = VF_FAMILY | VF_PORT | VF_JSON,
 	},
 	[VIEW_SUMMARY] = {
 		.name = "summary",
 		.cmd = TCPCONN_CMD_SUMMARY_GET,
 		.run = summary_run,
 		.help = "states, orphans, limits and their use, TcpExt counters, warnings",
+		.filters = VF_JSON,
 		.interval = true,
 	},
 	[VIEW_SOCKETS] = {
@@ -87,42 +92,50 @@ static const struct view_desc views[__VIEW_MAX] = {
 		.cmd = TCPCONN_CMD_SOCKETS_GET,
 		.run = sockets_run,
 		.help = "every TCP socket, as ss -tan (with -p: owning processes)",
-		.filters = VF_FAMILY | VF_SOCK | VF_STATE | VF_PROC,
+		.filters = VF_FAMILY | VF_SOCK | VF_STATE | VF_PROC | VF_JSON,
 	},
 	[VIEW_TIMEWAIT] = {
 		.name = "timewait",
 		.cmd = TCPCONN_CMD_SOCKETS_GET,
 		.run = sockets_run,
 		.help = "TIME-WAIT mini-sockets (and FIN-WAIT-2 ones, flag \"tw\")",
-		.filters = VF_FAMILY | VF_SOCK,
+		.filters = VF_FAMILY | VF_SOCK | VF_JSON,
 	},
 	[VIEW_ORPHANS] = {
 		.name = "orphans",
 		.cmd = TCPCONN_CMD_SOCKETS_GET,
 		.run = sockets_run,
 		.help = "orphans: sockets closed by their process, still in the table",
-		.filters = VF_FAMILY | VF_SOCK | VF_STATE,
+		.filters = VF_FAMILY | VF_SOCK | VF_STATE | VF_JSON,
 	},
 	[VIEW_REMOTES] = {
 		.name = "remotes",
 		.cmd = TCPCONN_CMD_SOCKETS_GET,
 		.run = remotes_run,
 		.help = "remote addresses with the most connections, per state",
-		.filters = VF_FAMILY | VF_SOCK | VF_STATE | VF_TOP,
+		.filters = VF_FAMILY | VF_SOCK | VF_STATE | VF_TOP | VF_JSON,
 	},
 	[VIEW_PORTS] = {
 		.name = "ports",
 		.cmd = TCPCONN_CMD_SOCKETS_GET,
 		.run = ports_run,
 		.help = "ephemeral ports used per (local address, remote address:port)",
-		.filters = VF_FAMILY | VF_SOCK | VF_STATE | VF_TOP,
+		.filters = VF_FAMILY | VF_SOCK | VF_STATE | VF_TOP | VF_JSON,
 	},
 	[VIEW_LIMITS] = {
 		.name = "limits",
 		.cmd = TCPCONN_CMD_SUMMARY_GET,
 		.run = limits_run,
 		.help = "fds vs file-max/nr_open, TCP memory vs tcp_mem, backlogs vs somaxconn",
-		.filters = VF_TOP,
+		.filters = VF_TOP | VF_JSON,
+	},
+	[VIEW_PROMETHEUS] = {
+		.name = "prometheus",
+		.arg = "[=FILE]",
+		.cmd = TCPCONN_CMD_SUMMARY_GET,
+		.run = prometheus_run,
+		.help = "summary and listener queues as Prometheus metrics (textfile\n"
+			"collector); =FILE replaces FILE atomically",
 	},
 };
 
@@ -156,6 +169,8 @@ static const struct option long_opts[] = {
 	{ "remotes",	no_argument,		NULL, OPT_VIEW + VIEW_REMOTES },
 	{ "ports",	no_argument,		NULL, OPT_VIEW + VIEW_PORTS },
 	{ "limits",	no_argument,		NULL, OPT_VIEW + VIEW_LIMITS },
+	/* optional: "--prometheus=FILE" only, a separate word is no file */
+	{ "prometheus",	optional_argument,	NULL, OPT_VIEW + VIEW_PROMETHEUS },
 	{ "port",	required_argument,	NULL, OPT_PORT },
 	{ "state",	required_argument,	NULL, OPT_STATE },
 	{ "src",	required_argument,	NULL, OPT_SRC },
@@ -180,10 +195,26 @@ static void usage(FILE *f)
 
 	fprintf(f, "Usage: " PROG " VIEW [FILTERS] [OPTIONS]\n\n"
 		   "Views (exactly one):\n");
-	for (v = VIEW_NONE + 1; v < __VIEW_MAX; v++)
-		fprintf(f, "      --%-13s %s\n", views[v].name, views[v].help);
+	for (v = VIEW_NONE + 1; v < __VIEW_MAX; v++) {
+		const char *h = views[v].help;
+		char opt[32];
+		size_t n;
+
+		snprintf(opt, sizeof(opt), "%s%s", views[v].name,
+			 views[v].arg ? views[v].arg : "");
+		/* a long option on a line of its own; help lines indented */
+		if (strlen(opt) > 13)
+			fprintf(f, "      --%s\n%22s", opt, "");
+		else
+			fprintf(f, "      --%-13s ", opt);
+		while (h[n = strcspn(h, "\n")]) {
+			fprintf(f, "%.*s\n%22s", (int)n, h, "");
+			h += n + 1;
+		}
+		fprintf(f, "%s\n", h);
+	}
 	fprintf(f,
-		"\nFilters (all must match; --summary and --limits take none):\n"
+		"\nFilters (all must match; --summary, --limits and --prometheus take none):\n"
 		"  -4, --ipv4          IPv4 sockets only\n"
 		"  -6, --ipv6          IPv6 sockets only\n"
 		"      --port N        --listeners: local port N (1-65535)\n"
@@ -205,7 +236,7 @@ static void usage(FILE *f)
 		"                      other users' processes need root\n"
 		"      --top N         --remotes, --ports, --limits: rows per table (default 20,\n"
 		"                      0 for all)\n"
-		"  -j, --json          one JSON document instead of a table\n"
+		"  -j, --json          one JSON document instead of a table (not --prometheus)\n"
 		"  -i, --interval SECS --summary: a report every SECS seconds (0.1 to 86400,\n"
 		"                      fractions allowed, e.g. 0.5) until Ctrl-C; from the\n"
 		"                      second on, counters show per-second rates and warn\n"
@@ -309,6 +340,12 @@ static int opts_check(const struct opts *o, bool family, bool interval,
 	}
 	if (top && !(v->filters & VF_TOP)) {
 		pr_err("--top does not apply to --%s", v->name);
+		return -EINVAL;
+	}
+	if (o->out.json && !(v->filters & VF_JSON)) {
+		pr_err("-j does not apply to --%s%s", v->name,
+		       o->view == VIEW_PROMETHEUS ?
+		       ": it writes the Prometheus text format" : "");
 		return -EINVAL;
 	}
 	if (interval && !v->interval) {
@@ -429,13 +466,22 @@ int opts_parse(struct opts *o, int argc, char **argv)
 			if (c > OPT_VIEW && c < OPT_VIEW + __VIEW_MAX) {
 				if (set_view(o, (enum view)(c - OPT_VIEW)) < 0)
 					return -EINVAL;
+				if (c == OPT_VIEW + VIEW_PROMETHEUS && optarg) {
+					if (!*optarg) {
+						pr_err("--prometheus=FILE: empty file name");
+						return -EINVAL;
+					}
+					o->out.prom_file = optarg;
+				}
 				break;
 			}
 			return -EINVAL;	/* getopt has said what was wrong */
 		}
 	}
 	if (optind < argc) {
-		pr_err("unexpected argument '%s'", argv[optind]);
+		pr_err("unexpected argument '%s'%s", argv[optind],
+		       o->view == VIEW_PROMETHEUS ?
+		       "; to write a file, use --prometheus=FILE" : "");
 		return -EINVAL;
 	}
 	if (v4 && v6) {

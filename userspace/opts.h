@@ -23,6 +23,7 @@ enum view {
 	VIEW_REMOTES,
 	VIEW_PORTS,
 	VIEW_LIMITS,
+	VIEW_PROMETHEUS,
 	__VIEW_MAX,
 };
 
@@ -65,7 +66,7 @@ struct output_opts {
 	unsigned long count;	/* -c COUNT reports (needs -i); 0: until a signal */
 	bool processes;		/* -p: owning processes from /proc/PID/fd */
 	unsigned long top;	/* --top N rows (--remotes, --ports, --limits) */
-	/* to come: prometheus */
+	const char *prom_file;	/* --prometheus=FILE; NULL: stdout */
 };
 
 struct opts {

@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import tcit  # noqa: E402
 import test_listeners  # noqa: E402
+import test_prometheus  # noqa: E402
 import test_sockets  # noqa: E402
 import test_summary  # noqa: E402
 import test_views  # noqa: E402
@@ -144,9 +145,10 @@ def main():
                     help="print notes and timings of passing tests too")
     args = ap.parse_args()
 
-    tests = (test_listeners.NOT_LOADED + test_summary.NOT_LOADED) \
+    tests = (test_listeners.NOT_LOADED + test_summary.NOT_LOADED +
+             test_prometheus.NOT_LOADED) \
         if args.not_loaded else test_listeners.TESTS + test_summary.TESTS + \
-        test_sockets.TESTS + test_views.TESTS
+        test_sockets.TESTS + test_views.TESTS + test_prometheus.TESTS
     if args.k:
         subs = [s for k in args.k for s in k.split(",") if s]
         tests = [x for x in tests if any(s in x[0] for s in subs)]

@@ -17,6 +17,7 @@ int main(void)
 		run_hostinfo_tests,
 		run_sockets_tests,
 		run_views_tests,
+		run_prom_tests,
 	};
 	int passed = 0, failed = 0;
 	size_t i;

@@ -27,6 +27,7 @@ int run_summary_out_tests(int *total);
 int run_hostinfo_tests(int *total);
 int run_sockets_tests(int *total);
 int run_views_tests(int *total);
+int run_prom_tests(int *total);
 
 /* main() of main.c, renamed by the Makefile for the test build. */
 int tcpconn_stat_main(int argc, char **argv);
