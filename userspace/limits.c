@@ -361,9 +361,10 @@ int limits_print_json(FILE *f, const struct limits_report *r)
 	const struct listener_list *l = &r->sample->listeners;
 	struct json_object *root = json_object_new_object(), *fs, *mem, *arr;
 	const struct listener **v = NULL;
-	uint64_t x;
+	uint64_t x = 0;
 	size_t n, i;
 	int err = -ENOMEM;
+	bool has;
 
 	if (!root)
 		return -ENOMEM;
@@ -412,11 +413,12 @@ int limits_print_json(FILE *f, const struct limits_report *r)
 				    pi->nofile))
 			goto out;
 	}
+	/* not summary_limit(..., &x), x in one call: unsequenced */
+	has = summary_limit(s, TCPCONN_LIMIT_SOMAXCONN, &x);
 	if (json_add(root, "processes_with_tcp", json_object_new_uint64(r->ntcp)) ||
 	    json_add(root, "processes_unreadable",
 		     json_object_new_uint64(r->procs->unreadable)) ||
-	    add_u64_or_null(root, "somaxconn",
-			    summary_limit(s, TCPCONN_LIMIT_SOMAXCONN, &x), x))
+	    add_u64_or_null(root, "somaxconn", has, x))
 		goto out;
 	arr = json_object_new_array();
 	if (json_add(root, "listeners", arr))

@@ -23,6 +23,7 @@ import socklib
 import sumlib
 import tcit
 import test_summary
+import viewlib
 from socklib import (SOCKETS, cookie_of, dump, f_addr, f_flag, f_states,
                      f_u16, f_u32, f_u8, genl_socket, n_state, proc_socks,
                      stable_compare, wait_ss)
@@ -691,15 +692,19 @@ def _norm_ss(v):
 def test_sockets_65k(t):
     """More than 65,535 ESTABLISHED connections from one host to one server
     port (127.0.0.1:9500) from 127.0.0.2..127.0.0.4 (explicit bind,
-    ip_local_port_range 1024-65535 in the netns): the dump and the /proc
-    file list exactly ss's sockets (same cookies, states, 4-tuples), and
-    the per-(local, remote address, remote port) counts agree. The count
+    ip_local_port_range 1024-65535, ip_local_reserved_ports 60000-60999 in
+    the netns): the dump and the /proc file list exactly ss's sockets (same
+    cookies, states, 4-tuples), and the per-(local, remote address, remote
+    port) counts agree; then tcpconn-stat --ports and --remotes vs ss
+    (viewlib.check_65k), their tables in the notes. The count
     per source address is TCIT_SOCKETS_65K_PER_ADDR (default 22,000)."""
     per = int(os.environ.get("TCIT_SOCKETS_65K_PER_ADDR", "22000"))
     srcs = ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
     total = per * len(srcs)
     ns = t.netns()
     ns.sysctl("net.ipv4.ip_local_port_range", "1024 65535")
+    # reserved ports: never picked by bind(addr, 0); --ports subtracts them
+    ns.sysctl("net.ipv4.ip_local_reserved_ports", "60000-60999")
     ns.sysctl("net.core.somaxconn", 8192)
     sumlib.raise_nofile(t, 2 * total + 1024)
     m0 = socklib.measure()
@@ -750,6 +755,8 @@ def test_sockets_65k(t):
         tc = time.monotonic()
         pr = _proc_light(ns)
         td = time.monotonic()
+        # the client's --ports and --remotes, inside the same ss bracket
+        vdocs = viewlib.views_65k(t, ns)
         s2 = _ss_light(ns)
         if s1 == s2 or tries >= 3:
             break
@@ -785,6 +792,9 @@ def test_sockets_65k(t):
         if v[1] == "127.0.0.1:9500" and v[0] == "ESTAB")
     expect_eq("server-side connections per client address (ss)",
               {s: per for s in srcs}, dict(server))
+    # the client's --ports and --remotes on these connections, vs ss
+    viewlib.check_65k(t, ns, viewlib.light_socks(s1), vdocs, srcs, per,
+                      set(range(60000, 61000)))
     m2 = socklib.measure()
     t.note("65k: %d connections (%d ss entries) to 127.0.0.1:9500 from %s"
            % (total, len(want), ", ".join(srcs)))

@@ -515,7 +515,9 @@ static void test_limits_fixture(void **state)
 
 	memset(&sample, 0, sizeof(sample));
 	sample.sum = sample_summary();
-	l.backlog = 4096;	/* = somaxconn in sample_summary() */
+	/* not 4096 (= page size): the value must be somaxconn's own */
+	sample.sum.limits[TCPCONN_LIMIT_SOMAXCONN] = 4095;
+	l.backlog = 4095;	/* = somaxconn */
 	l.accept_queue = 0;
 	l2.backlog = 128;
 	l2.accept_queue = 129;	/* full */
@@ -559,7 +561,7 @@ static void test_limits_fixture(void **state)
 	assert_true(json_object_object_get_ex(v, "high", &v));
 	assert_int_equal(json_object_get_int(v), 87744);
 	assert_true(json_object_object_get_ex(root_j, "somaxconn", &v));
-	assert_int_equal(json_object_get_int(v), 4096);
+	assert_int_equal(json_object_get_int(v), 4095);
 	assert_true(json_object_object_get_ex(root_j, "processes", &arr));
 	assert_int_equal(json_object_array_length(arr), 2);
 	assert_true(json_object_object_get_ex(json_object_array_get_idx(arr, 0),
