@@ -9,8 +9,8 @@ PKGS=(
 	build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio
 	xz-utils zstd rsync pkg-config libmnl-dev libcmocka-dev libjson-c-dev
 	sparse
-	# client tests: make -C userspace valgrind
-	valgrind
+	# client tests: make -C userspace valgrind; fuzz-check (libFuzzer)
+	valgrind clang libclang-rt-14-dev
 	# kernels from the archive (kernels.sh: private apt roots are
 	# verified with the archive keyring; Debian's 6.x headers call gcc-12)
 	dpkg-dev debian-archive-keyring gcc-12
