@@ -255,6 +255,18 @@ def check_ports(t, ns, ss, low, high, reserved=frozenset(), doc=None):
     return doc
 
 
+def stable_check(t, ns, args, check, tries=5):
+    """ss, tcpconn-stat ARGS -j, ss; when both ss reads agree, return
+    check(ss socks, doc) (which raises on a difference)."""
+    for _ in range(tries):
+        s1 = socklib.ss_socks(ns)
+        doc = stat_doc(t, ns, *args)
+        if socklib.ss_key(s1) == socklib.ss_key(socklib.ss_socks(ns)):
+            return check(s1, doc)
+    raise TestFail("ss changed across every tcpconn-stat %s run (%d tries)"
+                   % (" ".join(args), tries))
+
+
 def table_notes(t, text, tag, top=8):
     """Put a table's text into the notes (printed as # lines with -v)."""
     for ln in text.splitlines()[:top]:
