@@ -13,7 +13,10 @@ Runs as root inside the test VM with tcpconn.ko loaded. Prints one
 the tests whose name contains one of the comma-separated substrings.
 
 Environment: TCPCONN_FUZZ_N (messages for nl_fuzz, default 50000),
-TCPCONN_FUZZ_SEED (default: random, printed).
+TCPCONN_FUZZ_SEED (default: random, printed), TCPCONN_CHURN_SECS
+(churn_exactly_once, default 60), TCPCONN_LOADUNLOAD_N (cycles of
+load_unload_cycles, default 100), TCPCONN_KO (the module it reloads; or
+--ko). See README.md for the rest.
 """
 import sys
 
@@ -26,11 +29,14 @@ import time  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import rlib  # noqa: E402
+import test_churn  # noqa: E402
 import test_fuzz  # noqa: E402
+import test_loadunload  # noqa: E402
 import test_netns  # noqa: E402
 import test_priv  # noqa: E402
 
-TESTS = test_fuzz.TESTS + test_netns.TESTS + test_priv.TESTS
+TESTS = (test_fuzz.TESTS + test_netns.TESTS + test_priv.TESTS +
+         test_churn.TESTS + test_loadunload.TESTS)
 
 
 def main():
@@ -40,10 +46,15 @@ def main():
                     help="run tests whose name contains one of these "
                     "comma-separated substrings")
     ap.add_argument("--list", action="store_true", help="list test names")
+    ap.add_argument("--ko", metavar="PATH",
+                    help="tcpconn.ko for load_unload_cycles (default: "
+                    "$TCPCONN_KO)")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="print figures and timings of passing tests too")
     args = ap.parse_args()
 
+    if args.ko:
+        os.environ["TCPCONN_KO"] = args.ko
     tests = TESTS
     if args.k:
         subs = [s for k in args.k for s in k.split(",") if s]
