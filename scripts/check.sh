@@ -72,6 +72,21 @@ if ! tail -n 1 "$extra" | grep -q '^[0-9]\+ passed, [0-9]\+ failed$'; then
 fi
 count "$extra" "host (prom, man, docs)"
 
+echo "== host: client fuzzing (libFuzzer, ASan+UBSan) and exit statuses"
+fz=$logs/fuzz.txt
+: >"$fz"
+make -s -C userspace fuzz-check >"$logs/fuzz.log" 2>&1 || true
+sed -n 's/^PASS \(.*\)/ok - fuzz: \1/p; s/^FAIL \(.*\)/not ok - fuzz: \1/p' \
+	"$logs/fuzz.log" >>"$fz"
+grep -q 'fuzz: ' "$fz" ||
+	echo "not ok - fuzz: no result, see build/check/fuzz.log" >>"$fz"
+if make -s -C userspace cli-check >"$logs/cli.log" 2>&1; then
+	echo "ok - cli exit statuses: $(tail -n 1 "$logs/cli.log")" >>"$fz"
+else
+	echo "not ok - cli exit statuses: $(tail -n 1 "$logs/cli.log"), see build/check/cli.log" >>"$fz"
+fi
+count "$fz" "host (fuzz, cli)"
+
 echo "== style"
 style=$logs/style.txt
 scripts/style.sh >"$style" 2>"$logs/style.log" ||

@@ -9,8 +9,8 @@ PKGS=(
 	build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio
 	xz-utils zstd rsync pkg-config libmnl-dev libcmocka-dev libjson-c-dev
 	sparse
-	# client tests: make -C userspace valgrind
-	valgrind
+	# client tests: make -C userspace valgrind; fuzz-check (libFuzzer)
+	valgrind clang libclang-rt-14-dev
 	# make -C userspace host-extra-check, and the guest's --prometheus
 	# test (it sees the host's /usr/bin/promtool over 9p). promtool ships
 	# only in the server package; its prometheus.service gets enabled.

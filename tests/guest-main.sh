@@ -39,6 +39,15 @@ fi
 /usr/bin/python3 tests/integration/run.py --stat "$STAT" -v 2>&1 |
 	sed "s/^\(\(not \)\{0,1\}ok\) - /\1 - $KNAME: /" | tee -a "$RES"
 
+# Reliability: hostile netlink input, churn, namespaces, privilege,
+# load/unload (tests/reliability/README.md). KASAN+lockdep makes each
+# fuzzed message ~6x dearer: fewer of them on the debug kernel.
+fuzz_n=${TCPCONN_FUZZ_N:-50000}
+[ "$KNAME" = debug ] && fuzz_n=${TCPCONN_FUZZ_N:-5000}
+TCPCONN_FUZZ_N=$fuzz_n TCPCONN_KO="$B/tcpconn.ko" \
+	/usr/bin/python3 tests/reliability/run.py -v 2>&1 |
+	sed "s/^\(\(not \)\{0,1\}ok\) - /\1 - $KNAME: /" | tee -a "$RES"
+
 if [ "$KNAME" = debug ]; then
 	# KUnit: socket tests run in a throwaway netns held by this sleeper.
 	unshare -n sh -c 'ip link set lo up; exec sleep 600' &

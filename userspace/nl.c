@@ -95,6 +95,20 @@ static void nl_parse_extack(struct nl_ctx *nl, const struct nlmsghdr *nlh,
 
 /* ---- control-message callbacks ---------------------------------------- */
 
+/*
+ * The kernel's errors are -1..-MAX_ERRNO (4095); anything else in an
+ * NLMSG_ERROR or NLMSG_DONE is garbage (and INT_MIN cannot be negated,
+ * which every strerror(-err) downstream would do).
+ */
+#define NL_MAX_ERRNO 4095
+
+static int nl_errno(int error)
+{
+	if (error < -NL_MAX_ERRNO || error > NL_MAX_ERRNO)
+		return -EBADMSG;
+	return error < 0 ? error : -error;
+}
+
 static int nl_noop_cb(const struct nlmsghdr *nlh, void *data)
 {
 	(void)nlh;
@@ -120,7 +134,7 @@ static int nl_error_cb(const struct nlmsghdr *nlh, void *data)
 	if (e->error == 0)
 		return MNL_CB_STOP;	/* the ACK that ends a non-dump request */
 	/* Subsystems disagree on the sign; normalise to negative. */
-	run->err = e->error < 0 ? e->error : -e->error;
+	run->err = nl_errno(e->error);
 	return MNL_CB_ERROR;
 }
 
@@ -140,7 +154,7 @@ static int nl_done_cb(const struct nlmsghdr *nlh, void *data)
 		nl_parse_extack(run->nl, nlh, sizeof(status));
 	}
 	if (status < 0) {
-		run->err = status;
+		run->err = nl_errno(status);
 		return MNL_CB_ERROR;
 	}
 	return MNL_CB_STOP;
@@ -181,6 +195,35 @@ static void nl_take_dump_intr(struct nl_ctx *nl, void *buf, size_t len)
 	}
 }
 
+/*
+ * libmnl's mnl_nlmsg_ok() compares (int)nlmsg_len with the bytes left, so
+ * a length above 2 GiB passes as negative and the walk (and the parser
+ * handed that message) runs out of the buffer; a shorter overrun or a
+ * length below the header just ends the walk as if the rest would follow.
+ * The kernel never splits a message across datagrams: refuse both.
+ */
+static int nl_check_lengths(const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)p;
+		size_t step;
+
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len) {
+			pr_err("malformed netlink reply: a message of %u bytes with %zu left",
+			       (unsigned int)nlh->nlmsg_len, len);
+			return -EBADMSG;
+		}
+		step = NLMSG_ALIGN(nlh->nlmsg_len);
+		if (step >= len)
+			break;
+		p += step;
+		len -= step;
+	}
+	return 0;
+}
+
 int nl_feed(struct nl_ctx *nl, void *buf, size_t len, unsigned int seq,
 	    nl_msg_cb cb, void *data)
 {
@@ -196,6 +239,9 @@ int nl_feed(struct nl_ctx *nl, void *buf, size_t len, unsigned int seq,
 
 	if (len > (size_t)MNL_SOCKET_DUMP_SIZE)
 		return -EMSGSIZE;
+	ret = nl_check_lengths(buf, len);
+	if (ret)
+		return ret;
 	nl_take_dump_intr(nl, buf, len);
 	errno = 0;
 	ret = mnl_cb_run2(buf, len, seq, nl->portid, nl_data_cb, &run,
@@ -223,10 +269,12 @@ int nl_transact(struct nl_ctx *nl, struct nlmsghdr *req, nl_msg_cb cb,
 	nl->dump_intr = false;
 	nl->ext_msg[0] = '\0';
 
-	if (mnl_socket_sendto(nl->sock, req, req->nlmsg_len) < 0)
+	if (!nl->replay && mnl_socket_sendto(nl->sock, req, req->nlmsg_len) < 0)
 		return -errno;
 	do {
-		n = mnl_socket_recvfrom(nl->sock, nl->buf, MNL_SOCKET_DUMP_SIZE);
+		n = nl->replay ?
+		    nl->replay(nl->replay_ctx, nl->buf, MNL_SOCKET_DUMP_SIZE) :
+		    mnl_socket_recvfrom(nl->sock, nl->buf, MNL_SOCKET_DUMP_SIZE);
 		if (n < 0) {
 			if (errno == EINTR) {
 				ret = 1;

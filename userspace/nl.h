@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <libmnl/libmnl.h>
 
@@ -49,6 +50,15 @@ struct nl_ctx {
 	uint64_t ops;			/* bit n: command n is implemented */
 	bool ops_known;			/* CTRL_ATTR_OPS was in the reply */
 	uint8_t missing_op;		/* the command, for NL_FAMILY_NO_OP */
+
+	/*
+	 * Replay (fuzzers, tests): if set, nl_transact() sends nothing and
+	 * takes each received buffer from here instead of the socket, with
+	 * recvfrom()'s contract (bytes, 0 at the end, -1 and errno). NULL
+	 * in the tool.
+	 */
+	ssize_t (*replay)(void *ctx, void *buf, size_t size);
+	void *replay_ctx;
 
 	bool dump_intr;			/* last request saw NLM_F_DUMP_INTR */
 	size_t dump_dups;		/* sockets_dump(): repeats dropped */

@@ -5,6 +5,7 @@
  * mapping from those outcomes to exit statuses.
  */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include <linux/genetlink.h>
@@ -248,6 +249,86 @@ static void test_partial_and_seq(void **state)
 	assert_int_equal(nl_feed(&nl, buf, nlh->nlmsg_len, 0, NULL, NULL), -EBADMSG);
 }
 
+/*
+ * Found by fuzz/fuzz_reply: libmnl takes an nlmsg_len above 2 GiB as
+ * negative, "fits", and walks out of the buffer (SEGV). Any length beyond
+ * the datagram or below a header is -EBADMSG before libmnl sees it.
+ */
+static void test_bad_nlmsg_len(void **state)
+{
+	static const uint32_t bad[] = {
+		0xa40000a0, 0x80000010, 0xffffffff, 0, 15,
+	};
+	struct listener l = sample_listener(0);
+	struct listener_list list = { 0 };
+	struct filter f = { .family = AF_UNSPEC };
+	struct listeners_collect c = { .list = &list, .filter = &f };
+	struct nlmsghdr *nlh;
+	struct nl_ctx nl;
+	size_t len, first, i;
+	int saved;
+
+	(void)state;
+	nl_init(&nl);
+	saved = stderr_mute();
+	for (i = 0; i < ARRAY_LEN(bad); i++) {
+		/* first message of the datagram, or the second after a good one */
+		for (first = 0; first < 2; first++) {
+			len = first ? 0 : put_listener(buf, &l, 0)->nlmsg_len;
+			nlh = put_listener(buf + len, &l, 0);
+			len += nlh->nlmsg_len;
+			len += put_done(buf + len, 0, NULL)->nlmsg_len;
+			nlh->nlmsg_len = bad[i];
+			assert_int_equal(nl_feed(&nl, buf, len, 0,
+						 listeners_collect_cb, &c),
+					 -EBADMSG);
+		}
+	}
+	/* one byte past the datagram: the kernel never splits a message */
+	nlh = put_listener(buf, &l, 0);
+	len = nlh->nlmsg_len;
+	nlh->nlmsg_len++;
+	assert_int_equal(nl_feed(&nl, buf, len, 0, listeners_collect_cb, &c),
+			 -EBADMSG);
+	stderr_restore(saved);
+	/* an exact, unpadded last message and short trailing bytes still do */
+	nlh = put_done(buf, 0, NULL);
+	len = nlh->nlmsg_len;
+	assert_int_equal(nl_feed(&nl, buf, len + 3, 0, NULL, NULL), 0);
+	listener_list_free(&list);
+}
+
+/*
+ * Found by fuzz/fuzz_reply: an NLMSG_ERROR or NLMSG_DONE carrying INT_MIN
+ * reached strerror(-err) in exit_status(), a signed overflow (UBSan). An
+ * error outside -4095..4095 is no errno: -EBADMSG.
+ */
+static void test_error_out_of_range(void **state)
+{
+	static const int bad[] = { INT_MIN, INT_MIN + 1, -4096, 4096, INT_MAX };
+	struct nl_ctx nl;
+	size_t len, i;
+
+	(void)state;
+	nl_init(&nl);
+	for (i = 0; i < ARRAY_LEN(bad); i++) {
+		len = put_error(buf, bad[i], NULL, NULL)->nlmsg_len;
+		assert_int_equal(nl_feed(&nl, buf, len, 0, NULL, NULL), -EBADMSG);
+		if (bad[i] < 0) {
+			len = put_done(buf, bad[i], NULL)->nlmsg_len;
+			assert_int_equal(nl_feed(&nl, buf, len, 0, NULL, NULL),
+					 -EBADMSG);
+		}
+	}
+	/* the edges of the range are still the kernel's errno, either sign */
+	len = put_error(buf, -4095, NULL, NULL)->nlmsg_len;
+	assert_int_equal(nl_feed(&nl, buf, len, 0, NULL, NULL), -4095);
+	len = put_error(buf, 4095, NULL, NULL)->nlmsg_len;
+	assert_int_equal(nl_feed(&nl, buf, len, 0, NULL, NULL), -4095);
+	len = put_done(buf, -ENOBUFS, NULL)->nlmsg_len;
+	assert_int_equal(nl_feed(&nl, buf, len, 0, NULL, NULL), -ENOBUFS);
+}
+
 static void test_exit_status_generic(void **state)
 {
 	struct nl_ctx nl;
@@ -277,6 +358,8 @@ int run_nl_tests(int *total)
 		cmocka_unit_test(test_error_uncapped_extack),
 		cmocka_unit_test(test_dump_intr_is_a_warning),
 		cmocka_unit_test(test_partial_and_seq),
+		cmocka_unit_test(test_bad_nlmsg_len),
+		cmocka_unit_test(test_error_out_of_range),
 		cmocka_unit_test(test_exit_status_generic),
 	};
 
