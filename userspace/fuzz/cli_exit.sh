@@ -48,7 +48,7 @@ usage_error() {
 	expect 2 "" "^Usage: tcpconn-stat VIEW" "$@"
 }
 
-views=(listeners summary sockets timewait orphans remotes ports limits)
+views=(listeners summary sockets timewait orphans remotes ports limits prometheus)
 
 # Options with a valid value, and the views that apply each (main.c views[]).
 declare -A opt_views=(
@@ -84,6 +84,8 @@ for i in "${!views[@]}"; do
 done
 usage_error --listeners --sockets
 usage_error --summary --limits
+usage_error --prometheus -j
+usage_error --prometheus /tmp/x.prom
 
 # Bad values and missing arguments.
 for a in 0 65536 70000 abc "" -1 +80 " 80" 80x 0x50 99999999999999999999; do

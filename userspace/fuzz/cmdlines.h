@@ -31,6 +31,7 @@ static const char *const cmdlines[][8] = {
 	{ "--ports", "--sport", "40000", "-4" },
 	{ "--limits" },
 	{ "--limits", "-j", "--top", "1" },
+	{ "--prometheus" },
 };
 #define NCMD (sizeof(cmdlines) / sizeof(cmdlines[0]))
 

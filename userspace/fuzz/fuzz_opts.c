@@ -145,6 +145,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(r1 == 0 || r1 == -EINVAL);
 	CHECK(r1 == r2);
 	if (r1 == 0) {
+		/* --prometheus=FILE points into each argv: compare the text */
+		CHECK(!o1.out.prom_file == !o2.out.prom_file);
+		CHECK(!o1.out.prom_file ||
+		      strcmp(o1.out.prom_file, o2.out.prom_file) == 0);
+		o2.out.prom_file = o1.out.prom_file;
 		CHECK(memcmp(&o1, &o2, sizeof(o1)) == 0);
 		check_opts(&o1);
 	}

@@ -47,6 +47,7 @@
 #include "opts.h"
 #include "ports.h"
 #include "procs.h"
+#include "prom.h"
 #include "remotes.h"
 #include "sockets.h"
 #include "summary.h"
@@ -195,6 +196,23 @@ static int run_summary(struct nl_ctx *nl, const struct opts *o)
 	return err;
 }
 
+/* prometheus_run() to stdout, without /proc: the --summary fetch. */
+static int run_prometheus(struct nl_ctx *nl)
+{
+	struct summary_sample sample;
+	int err;
+
+	err = nl_require_op(nl, TCPCONN_CMD_LISTENERS_GET);
+	if (err)
+		return err;
+	err = summary_fetch(nl, &sample, NOPROC);
+	if (err)
+		return err;
+	err = prom_print_sample(stdout, &sample);
+	summary_sample_free(&sample);
+	return err;
+}
+
 /* sockets_run() with -p: the fixed process table instead of /proc. */
 static int run_sockets_p(struct nl_ctx *nl, const struct opts *o)
 {
@@ -259,6 +277,7 @@ static const uint8_t view_cmd[__VIEW_MAX] = {
 	[VIEW_REMOTES] = TCPCONN_CMD_SOCKETS_GET,
 	[VIEW_PORTS] = TCPCONN_CMD_SOCKETS_GET,
 	[VIEW_LIMITS] = TCPCONN_CMD_SUMMARY_GET,
+	[VIEW_PROMETHEUS] = TCPCONN_CMD_SUMMARY_GET,
 };
 
 static int run_view(struct nl_ctx *nl, const struct opts *o)
@@ -279,6 +298,8 @@ static int run_view(struct nl_ctx *nl, const struct opts *o)
 		return ports_run(nl, o);
 	case VIEW_LIMITS:
 		return run_limits(nl, o);
+	case VIEW_PROMETHEUS:
+		return run_prometheus(nl);
 	default:
 		__builtin_trap();
 	}

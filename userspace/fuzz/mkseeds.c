@@ -213,6 +213,7 @@ static void replies(enum view v, int variant)
 		seed_listeners(variant ? BL_DUMP_INTR : 0);
 		break;
 	case VIEW_SUMMARY:
+	case VIEW_PROMETHEUS:	/* the same fetch as --summary */
 		seed_summary();
 		seed_listeners(0);
 		if (variant) {	/* a second sample: -i with rates */
