@@ -55,4 +55,5 @@ module_exit(tcpconn_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("TCP connection-table diagnostics: listener queues, TIME_WAIT, orphans");
 MODULE_AUTHOR("tcpconn developers");
+MODULE_VERSION(TCPCONN_VERSION);
 MODULE_ALIAS_GENL_FAMILY(TCPCONN_GENL_NAME);

@@ -16,7 +16,7 @@ env_file=$("$top/scripts/kernels.sh" fetch "$name")
 out=$top/build/$name
 mkdir -p "$out"
 rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
-	"$top/Kbuild" "$top/module" "$top/kunit" "$top/include" "$out/" >/dev/null
+	"$top/Kbuild" "$top/VERSION" "$top/module" "$top/kunit" "$top/include" "$out/" >/dev/null
 # --delete drops sources removed from the repo; excluded build products are
 # protected from it, so Kbuild's dependency tracking keeps rebuilds short.
 make -s -C "$KDIR" M="$out" "$@" modules >&2

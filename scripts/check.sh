@@ -94,6 +94,22 @@ scripts/style.sh >"$style" 2>"$logs/style.log" ||
 	echo "not ok - style: scripts/style.sh failed, see build/check/style.log" >>"$style"
 count "$style" "style"
 
+# DKMS builds against the Debian header trees in the list, make install,
+# the .debs with lintian, and their install/purge on this host (in a
+# private mount namespace: the host's /lib/modules is never written).
+echo "== host: packaging"
+pkg=$logs/packaging.txt
+t0=$SECONDS
+pkg_kernels=()
+for k in $kernels; do
+	case $k in deb61 | deb612) pkg_kernels+=("$k") ;; esac
+done
+TCPCONN_PKG_LOGDIR=$logs/packaging tests/packaging/run.sh "${pkg_kernels[@]}" \
+	>"$pkg" 2>"$logs/packaging.log" ||
+	grep -q '^not ok' "$pkg" ||
+	echo "not ok - packaging: tests/packaging/run.sh failed, see build/check/packaging.log" >>"$pkg"
+count "$pkg" "host: packaging ($((SECONDS - t0))s)"
+
 for k in $kernels; do
 	echo "== kernel $k"
 	kres=$logs/$k.txt

@@ -20,6 +20,8 @@ PKGS=(
 	dpkg-dev debian-archive-keyring gcc-12
 	# debug kernel source (tarball in /usr/src; build-debug-kernel.sh)
 	linux-source-6.12
+	# packaging: make deb, make dkms-install, tests/packaging
+	debhelper dh-dkms dkms lintian
 	# guest
 	qemu-system-x86 busybox-static iproute2 nftables procps python3
 )
