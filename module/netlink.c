@@ -249,6 +249,10 @@ out:
 	return err;
 }
 
+/*
+ * Documentation/netlink/specs/tcpconn.yaml describes these commands, their
+ * policies and replies; scripts/ynl.sh check compares it with this file.
+ */
 static const struct genl_ops tcpconn_genl_ops[] = {
 	{
 		.cmd = TCPCONN_CMD_LISTENERS_GET,

@@ -87,6 +87,16 @@ else
 fi
 count "$fz" "host (fuzz, cli)"
 
+echo "== host: YNL spec"
+# Documentation/netlink/specs/tcpconn.yaml vs the schema, the UAPI header,
+# module/ and the client's messages; also extracts build/ynl, which the
+# guests' YNL test (tests/integration/test_ynl.py) runs from.
+ynl=$logs/ynl.txt
+scripts/ynl.sh check >"$ynl" 2>"$logs/ynl.log" ||
+	grep -q '^not ok' "$ynl" ||
+	echo "not ok - ynl: scripts/ynl.sh check failed, see build/check/ynl.log" >>"$ynl"
+count "$ynl" "host (YNL spec)"
+
 echo "== style"
 style=$logs/style.txt
 scripts/style.sh >"$style" 2>"$logs/style.log" ||

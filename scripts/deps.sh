@@ -18,8 +18,10 @@ PKGS=(
 	# kernels from the archive (kernels.sh: private apt roots are
 	# verified with the archive keyring; Debian's 6.x headers call gcc-12)
 	dpkg-dev debian-archive-keyring gcc-12
-	# debug kernel source (tarball in /usr/src; build-debug-kernel.sh)
-	linux-source-6.12
+	# debug kernel source (tarball in /usr/src; build-debug-kernel.sh), and
+	# the kernel's YNL tooling and spec schemas (scripts/ynl.sh extracts
+	# tools/net/ynl from it), which need python3-yaml and python3-jsonschema
+	linux-source-6.12 python3-yaml python3-jsonschema
 	# packaging: make deb, make dkms-install, tests/packaging
 	debhelper dh-dkms dkms lintian
 	# guest

@@ -31,6 +31,7 @@ import test_prometheus  # noqa: E402
 import test_sockets  # noqa: E402
 import test_summary  # noqa: E402
 import test_views  # noqa: E402
+import test_ynl  # noqa: E402
 
 
 class Timeout(tcit.TestFail):
@@ -148,7 +149,8 @@ def main():
     tests = (test_listeners.NOT_LOADED + test_summary.NOT_LOADED +
              test_prometheus.NOT_LOADED) \
         if args.not_loaded else test_listeners.TESTS + test_summary.TESTS + \
-        test_sockets.TESTS + test_views.TESTS + test_prometheus.TESTS
+        test_sockets.TESTS + test_views.TESTS + test_prometheus.TESTS + \
+        test_ynl.TESTS
     if args.k:
         subs = [s for k in args.k for s in k.split(",") if s]
         tests = [x for x in tests if any(s in x[0] for s in subs)]

@@ -3,6 +3,8 @@
  * tcpconn: TCP connection-table diagnostics over generic netlink.
  *
  * This header is the only contract between tcpconn.ko and its clients.
+ * Documentation/netlink/specs/tcpconn.yaml describes the same protocol for
+ * the kernel's YNL tools; scripts/ynl.sh check fails when the two differ.
  *
  * Compatibility rules:
  *  - Attributes are only ever appended; clients must ignore attribute
