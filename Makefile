@@ -7,6 +7,8 @@
 #   make check           everything, on every supported kernel, in QEMU
 #   make demo            boot Debian 6.12 in QEMU and show --listeners
 #   make style           checkpatch --strict and sparse on module/ kunit/
+#   make reliability-long  the long reliability run (1M fuzzed messages, 10 min
+#                        of churn per kernel; KERNELS="deb612 debug")
 #
 #   make install         install-module + install-client (below)
 #   make install-module  tcpconn.ko into $(INSTALL_MOD_PATH)/lib/modules/<kver>/updates
@@ -41,7 +43,8 @@ DKMS_FILES := Kbuild VERSION $(sort $(wildcard module/*.[ch] kunit/*.[ch] \
 	include/uapi/linux/*.h))
 
 .PHONY: all module userspace check demo style clean install install-module \
-	install-client dkms-source dkms-install dkms-uninstall deb
+	install-client dkms-source dkms-install dkms-uninstall deb \
+	reliability-long
 
 all: module userspace
 
@@ -53,6 +56,10 @@ userspace:
 
 check:
 	scripts/check.sh
+
+# issue 5's long run: 1M fuzzed messages, 10 min churn (KERNELS="deb612 debug")
+reliability-long:
+	scripts/reliability-long.sh $(KERNELS)
 
 demo:
 	scripts/demo.sh
