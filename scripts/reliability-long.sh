@@ -3,8 +3,9 @@
 # The long reliability run (issue 5): `make reliability-long`.
 #   scripts/reliability-long.sh [KERNEL...]     (default: deb612 debug)
 # Per kernel, one guest runs tests/reliability/run.py with
-# TCPCONN_FUZZ_N (default 1000000 messages) and TCPCONN_CHURN_SECS (default
-# 600 s); the harness fails the run on any kernel warning, KASAN, lockdep
+# TCPCONN_FUZZ_N (default 1000000 messages; on the debug kernel
+# TCPCONN_FUZZ_N_DEBUG, default 100000: KASAN and lockdep make each message
+# ~7x dearer) and TCPCONN_CHURN_SECS (default 600 s); the harness fails the run on any kernel warning, KASAN, lockdep
 # or kmemleak report. On the host, the client's libFuzzer targets run
 # FUZZ_LONG_RUNS (default 1000000) executions each. Prints ok/not ok lines
 # and "N passed, N failed"; logs in build/reliability-long/.
@@ -14,7 +15,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 kernels=("$@")
 [ ${#kernels[@]} -eq 0 ] && kernels=(deb612 debug)
-export TCPCONN_FUZZ_N=${TCPCONN_FUZZ_N:-1000000}
+fuzz_n=${TCPCONN_FUZZ_N:-1000000}
+fuzz_n_debug=${TCPCONN_FUZZ_N_DEBUG:-100000}
 export TCPCONN_CHURN_SECS=${TCPCONN_CHURN_SECS:-600}
 logs=$top/build/reliability-long
 mkdir -p "$logs"
@@ -44,7 +46,9 @@ for k in "${kernels[@]}"; do
 	mkdir -p "$out"
 	# ~300 fuzzed messages/s on a Debian guest, ~40/s on debug: a long
 	# time limit; TCPCONN_* reach the guest (scripts/vm-run.sh)
-	if TCPCONN_KO=$bdir/tcpconn.ko scripts/vm-run.sh "$k" "$out" -q \
+	n=$fuzz_n
+	[ "$k" = debug ] && n=$fuzz_n_debug
+	if TCPCONN_FUZZ_N=$n TCPCONN_KO=$bdir/tcpconn.ko scripts/vm-run.sh "$k" "$out" -q \
 		--mem 2048 --timeout "${TCPCONN_LONG_TIMEOUT:-36000}" -- sh -c \
 		"insmod $bdir/tcpconn.ko && /usr/bin/python3 tests/reliability/run.py -v >\$OUT/results.txt 2>&1; rc=\$?; rmmod tcpconn || rc=1; exit \$rc" \
 		>"$logs/$k-vm.log" 2>&1; then
