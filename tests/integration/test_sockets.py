@@ -383,9 +383,18 @@ def test_sockets_filters(t):
             raise TestFail("filter %s: %s" % (what, e), e.details)
         expect(len(ss) > 0, "ss entries for the filter %s (%s)" % (what, filt),
                "some (the scenario has them)", 0)
+        # The TIME_WAIT sockets live 60 s and TW_FIN_WAIT2 ones
+        # tcp_fin_timeout: the filters that name those states come first
+        # and must still have seen them (a slow guest gets there late for
+        # the address filters, which then compare what is left).
+        for st in ("TIME_WAIT", "TW_FIN_WAIT2"):
+            if what.startswith("STATES") and st in what.split()[1].split("|"):
+                expect(any(x.state == st for x in ss), "%s sockets compared "
+                       "by the filter %s" % (st, what), "some (the scenario "
+                       "made them %.1f s before)" % (time.monotonic() - v.t_tw),
+                       "none left")
         figures.append("%s: %d" % (what, len(ss)))
-    expect(time.monotonic() - v.t_tw < 55, "time from the TIME_WAIT closes to "
-           "the end of the filter checks", "< 55 s", "%.1f s"
+    t.note("filter checks ended %.1f s after the TIME_WAIT closes"
            % (time.monotonic() - v.t_tw))
 
     bad = []
