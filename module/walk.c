@@ -54,11 +54,37 @@ struct tcpconn_chain {
 };
 
 /*
+ * Whether one of the @n cookies (visited before the socket @sk) is hashed
+ * after @sk in its chain. Visited sockets are in chain order, so this means
+ * @sk was hashed again at the head since we visited it: on 6.1 a full
+ * socket's TIME_WAIT successor keeps its cookie but is added at the head
+ * of the chain (inet_twsk_hashdance()); from 6.2 on it takes the full
+ * socket's place (hlist_nulls_replace_init_rcu()).
+ */
+static bool tcpconn_rehashed(struct sock *sk, struct net *net,
+			     const u64 *cookies, int n)
+{
+	struct hlist_nulls_node *node;
+	int j;
+
+	sk = sk_nulls_next(sk);
+	sk_nulls_for_each_from(sk, node) {
+		if (!net_eq(sock_net(sk), net))
+			continue;
+		for (j = 0; j < n; j++)
+			if (atomic64_read(&sk->sk_cookie) == cookies[j])
+				return true;
+	}
+	return false;
+}
+
+/*
  * Where to resume in a locked chain: the socket after the most recently
- * visited one that is still hashed. Returns NULL (start of the chain) when
- * nothing was visited yet, or when every remembered socket is gone; the
- * latter sets pos->restarted. Cookies live in struct sock_common, so this
- * works for TIME_WAIT and request sockets too.
+ * visited one that is still hashed where we saw it. Returns NULL (start of
+ * the chain) when nothing was visited yet, or when every remembered socket
+ * is gone or moved; the latter sets pos->restarted. Cookies live in struct
+ * sock_common, so this works for TIME_WAIT and request sockets too. Work
+ * under the lock: at most TCPCONN_RESUME_COOKIES^2 passes over the chain.
  */
 static struct sock *tcpconn_resume_point(struct hlist_nulls_head *head,
 					 struct net *net,
@@ -72,11 +98,14 @@ static struct sock *tcpconn_resume_point(struct hlist_nulls_head *head,
 	*after = false;
 	for (i = pos->nr_cookies - 1; i >= 0; i--) {
 		sk_nulls_for_each(sk, node, head) {
-			if (net_eq(sock_net(sk), net) &&
-			    atomic64_read(&sk->sk_cookie) == pos->cookies[i]) {
-				*after = true;
-				return sk;
-			}
+			if (!net_eq(sock_net(sk), net) ||
+			    atomic64_read(&sk->sk_cookie) != pos->cookies[i])
+				continue;
+			/* moved to the head: resume after an older one */
+			if (tcpconn_rehashed(sk, net, pos->cookies, i))
+				break;
+			*after = true;
+			return sk;
 		}
 	}
 	if (pos->nr_cookies) {
