@@ -108,8 +108,9 @@ static inline u64 tcpconn_sk_cookie(struct sock *sk)
  * socket present for the whole walk exactly once, whatever was added or
  * removed in between. One exception, on 6.1: a socket entering TIME_WAIT
  * is hashed again at the chain's head under the same cookie; a resume
- * point found before an older remembered socket is therefore skipped. Counting positions (as inet_diag does) would skip or
- * repeat sockets when an earlier one goes away.
+ * point found before an older remembered socket is therefore skipped.
+ * Counting positions (as inet_diag does) would skip or repeat sockets when
+ * an earlier one goes away.
  */
 struct tcpconn_walk_pos {
 	u32 bucket;
