@@ -895,6 +895,50 @@ static void tcpconn_walk_restart_test(struct kunit *test)
 	}
 }
 
+/*
+ * On 6.1 a socket entering TIME_WAIT is hashed again at the head of its
+ * chain under the same cookie. Do that to the last listener the walk
+ * remembered: the resumed walk must not restart from it (which would
+ * repeat the listeners after it) but continue after an older one.
+ */
+static void tcpconn_walk_rehashed_test(struct kunit *test)
+{
+	struct kt_ctx *ctx = test->priv;
+	struct kt_visit v = { .port = KT_PORT + 8, .fail_every = 11 };
+	struct tcpconn_walk_pos pos = {};
+	struct socket **group = kt_reuseport_group(test, v.port);
+	struct inet_listen_hashbucket *ilb;
+	struct sock *last = NULL;
+	int i, err, hits;
+
+	err = tcpconn_walk_listeners(ctx->net, &pos, kt_visit, &v);
+	KUNIT_ASSERT_EQ(test, err, -EMSGSIZE);
+	KUNIT_ASSERT_EQ(test, pos.nr_cookies, (u32)TCPCONN_RESUME_COOKIES);
+	for (i = 0; i < KT_GROUP; i++)
+		if (tcpconn_sk_cookie(group[i]->sk) ==
+		    pos.cookies[pos.nr_cookies - 1])
+			last = group[i]->sk;
+	KUNIT_ASSERT_NOT_NULL(test, last);
+
+	ilb = &tcpconn_hashinfo(ctx->net)->lhash2[pos.bucket];
+	spin_lock(&ilb->lock);
+	__sk_nulls_del_node_init_rcu(last);
+	__sk_nulls_add_node_rcu(last, &ilb->nulls_head);
+	spin_unlock(&ilb->lock);
+
+	v.fail_every = 0;
+	KUNIT_EXPECT_EQ(test, tcpconn_walk_listener_bucket(ctx->net, &pos,
+							   kt_visit, &v), 0);
+	KUNIT_EXPECT_FALSE(test, pos.restarted);
+	KUNIT_EXPECT_EQ(test, tcpconn_walk_listeners(ctx->net, &pos,
+						     kt_visit, &v), 0);
+	KUNIT_EXPECT_EQ(test, v.nseen, KT_GROUP);
+	for (i = 0; i < KT_GROUP; i++) {
+		hits = kt_seen(&v, tcpconn_sk_cookie(group[i]->sk));
+		KUNIT_EXPECT_EQ_MSG(test, hits, 1, "listener %d", i);
+	}
+}
+
 /* Same port in init_net and in the test netns: each walk sees its own. */
 static void tcpconn_walk_netns_test(struct kunit *test)
 {
@@ -971,6 +1015,7 @@ static struct kunit_case tcpconn_walk_cases[] = {
 	KUNIT_CASE(tcpconn_walk_resume_test),
 	KUNIT_CASE(tcpconn_walk_churn_test),
 	KUNIT_CASE(tcpconn_walk_restart_test),
+	KUNIT_CASE(tcpconn_walk_rehashed_test),
 	KUNIT_CASE(tcpconn_walk_netns_test),
 	KUNIT_CASE(tcpconn_socket_snapshot_test),
 	{}
