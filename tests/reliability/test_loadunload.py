@@ -8,7 +8,8 @@ import collections
 import errno
 import os
 import random
-import re
+import socket
+import struct
 import time
 
 import dumplib
@@ -169,10 +170,11 @@ def nl_reader(idx, stop, nsocks, nlisten):
 
 # --------------------------------------------------------------------------
 
-def _works(ns, nsocks, full):
-    """After a reload: the SOCKETS_GET dump's cookies and states equal ss's
-    (every cycle, cheap); with full, SOCKETS_GET and /proc sockets equal
-    ss field by field and every view of the netns equals ss
+def _works(ns, ds, nsocks, full):
+    """After a reload: the SOCKETS_GET dump's cookies and states equal
+    inet_diag's, i.e. ss -tanHe's (every cycle, cheap; ds: a sock_diag
+    socket in ns); with full, SOCKETS_GET and both /proc sockets files
+    equal ss field by field and every view of the netns equals ss
     (rlib.census)."""
     if not full:
         with ns.entered():
@@ -182,62 +184,132 @@ def _works(ns, nsocks, full):
                    "not found")
             st = rlib.SATTR["TCPCONN_A_SOCKET_STATE"]
             # The netns's sockets do not change (its readers only read):
-            # one ss read is enough when the dump equals it; otherwise
-            # compare only between two agreeing ss reads.
+            # one inet_diag read is enough when the dump equals it;
+            # otherwise compare only between two agreeing reads.
             for _ in range(5):
-                ss1 = _ss_cookies(ns)
+                ss1 = _diag_cookies(ds)
                 d = dumplib.Dump(nl, fid, rlib.SOCKETS_GET).run(60)
                 got = sorted((c, socklib.STATE_NAME[a[st][0]])
                              for (c, _), (a, _) in
                              zip(dumplib.cookies_of(d.msgs, dumplib.S_COOKIE),
                                  d.msgs))
-                if got == ss1 or _ss_cookies(ns) == ss1:
+                if got == ss1 or _diag_cookies(ds) == ss1:
                     break
             expect_eq("SOCKETS_GET after insmod: errno", 0, d.err)
-            expect_eq("SOCKETS_GET after insmod: (cookie, state) vs ss",
-                      ss1, got)
-            expect_eq("sockets in ss", nsocks, len(ss1))
+            expect_eq("SOCKETS_GET after insmod: (cookie, state) vs "
+                      "inet_diag (ss -tanHe)", ss1, got)
+            expect_eq("sockets in inet_diag", nsocks, len(ss1))
         finally:
             nl.close()
         return True
 
     def check():
-        nl, fid = dumplib.genl_sock(4096)
-        try:
-            expect(fid is not None, "genl family after insmod", "registered",
-                   "not found")
-            views = {"netlink SOCKETS_GET":
-                     lambda: socklib.dump(nl, fid)[0],
-                     "/proc/net/tcpconn/sockets":
-                     lambda: socklib.parse_proc(rlib.read_file(
-                         "/proc/net/tcpconn/sockets"))}
-            ss, _ = socklib.stable_compare(None, None, views)
-            expect_eq("sockets in ss", nsocks, len(ss))
-        finally:
-            nl.close()
+        # census() compares SOCKETS_GET and both /proc sockets files with
+        # ss field by field (socklib.stable_compare, with the ifindex map)
         c = rlib.census()
+        expect_eq("sockets in ss", nsocks, len(c["ss"]))
         rlib.census_checks(c, "after reload")
         return True
     return rlib.in_child(check, netns_fd=ns.fd, timeout=300)
 
 
-_SK = re.compile(r"^(\S+)\s.*\bsk:([0-9a-f]+)")
+# inet_diag (NETLINK_SOCK_DIAG), the source ss(8) prints: the per-cycle
+# check reads it in-process, as ss -tanHe would, without a fork+exec of ss
+# per cycle (~0.7 s under TCG). The full check every 10th cycle still runs
+# ss itself (rlib.census).
+NETLINK_SOCK_DIAG, SOCK_DIAG_BY_FAMILY = 4, 20
+# ss -ta: states 1..12 (12 = TCP_NEW_SYN_RECV, shown as SYN-RECV)
+_DIAG_STATES = ((1 << 13) - 1) & ~1
+# enum tcp_state -> tcpconn state name (TIME_WAIT entries report their
+# substate, as ss prints them)
+_TCP_STATE = {1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1",
+              5: "FIN_WAIT2", 6: "TIME_WAIT", 7: "CLOSE", 8: "CLOSE_WAIT",
+              9: "LAST_ACK", 10: "LISTEN", 11: "CLOSING", 12: "SYN_RECV"}
+_DIAG_MSG = struct.Struct("=BBBB40xII20x")     # inet_diag_msg, 72 bytes
 
 
-def _ss_cookies(ns):
-    """[(cookie, tcpconn state name)] from ss -tanHe, sorted."""
+def diag_sock(ns):
+    """A NETLINK_SOCK_DIAG socket in ns (it stays there)."""
+    with ns.entered():
+        s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW,
+                          NETLINK_SOCK_DIAG)
+    s.bind((0, 0))
+    s.settimeout(20)
+    return s
+
+
+def _diag_cookies(ds):
+    """[(cookie, tcpconn state name)] of every TCP socket of ds's netns,
+    sorted: ss -tanHe's sk: and state columns, from inet_diag directly."""
     out = []
-    for line in ns.run(["ss", "-tanHe"]).stdout.splitlines():
-        m = _SK.match(line)
-        if not m:
-            raise TestFail("ss -tanHe line without sk: %r" % line)
-        out.append((int(m.group(2), 16), socklib.SS_TO_STATE[m.group(1)]))
+    for fam in (socket.AF_INET, socket.AF_INET6):
+        req = struct.pack("=BBBxI48x", fam, socket.IPPROTO_TCP, 0,
+                          _DIAG_STATES)
+        ds.send(rlib.nlmsg(SOCK_DIAG_BY_FAMILY,
+                           genl.NLM_F_REQUEST | genl.NLM_F_DUMP, 1, req))
+        done = False
+        while not done:
+            data = ds.recv(1 << 16)
+            for ty, _, _, _, p, _ in rlib.split_msgs(data):
+                if ty == genl.NLMSG_DONE:
+                    done = True
+                    break
+                if ty == genl.NLMSG_ERROR:
+                    raise TestFail("inet_diag dump (family %d): %s"
+                                   % (fam, _ename(-struct.unpack_from(
+                                       "=i", p)[0])))
+                if ty != SOCK_DIAG_BY_FAMILY or len(p) < _DIAG_MSG.size:
+                    raise TestFail("inet_diag: message type %d, %d bytes"
+                                   % (ty, len(p)))
+                f, st, _, _, c0, c1 = _DIAG_MSG.unpack_from(p)
+                if f != fam or st not in _TCP_STATE:
+                    raise TestFail("inet_diag: family %d state %d" % (f, st))
+                out.append((c1 << 32 | c0, _TCP_STATE[st]))
     return sorted(out)
+
+
+MODPROBE = "/proc/sys/kernel/modprobe"
+
+
+def _no_autoload(t):
+    """No module autoloading while the test runs (restored at cleanup).
+    Each lookup of the unregistered family (CTRL_CMD_GETFAMILY: the runner
+    once per cycle, the netlink reader on every try) would otherwise run
+    request_module("net-pf-16-proto-16-family-tcpconn"), i.e. fork and exec
+    modprobe and wait for it (~0.5 s per lookup under TCG), only to find
+    nothing. With an empty kernel.modprobe, request_module() fails at once
+    and the lookup still gives ENOENT."""
+    with open(MODPROBE) as f:
+        old = f.read().rstrip("\n")
+
+    def restore():
+        with open(MODPROBE, "w") as f:
+            f.write(old + "\n")
+    t.defer(restore)
+    with open(MODPROBE, "w") as f:
+        f.write("\n")
 
 
 def _in_ns(ns, fn, *args):
     with ns.entered():
         return fn(*args)
+
+
+class _Phases:
+    """Time per phase of the cycles (time.monotonic between marks)."""
+
+    def __init__(self):
+        self.tot = collections.Counter()
+        self.t = time.monotonic()
+
+    def mark(self, name):
+        now = time.monotonic()
+        self.tot[name] += now - self.t
+        self.t = now
+
+    def text(self, n):
+        return ", ".join("%s %.3f" % (k, v / max(n, 1))
+                         for k, v in self.tot.most_common())
 
 
 def test_load_unload_cycles(t):
@@ -265,8 +337,14 @@ def test_load_unload_cycles(t):
     pairs = sumlib.connect_pairs(t, lst[1], "127.0.0.1", 100, srv=ns) + \
         sumlib.connect_pairs(t, lst[0], "::1", 50, srv=ns)
     nlisten, nsocks = len(lst), len(lst) + 2 * len(pairs)
-    expect_eq("sockets in ss", nsocks, len(socklib.ss_socks(ns)))
-    _works(ns, nsocks, True)
+    ds = diag_sock(ns)
+    t.defer(ds.close)
+    ss0 = sorted((s.cookie, s.state) for s in socklib.ss_socks(ns))
+    expect_eq("sockets in ss", nsocks, len(ss0))
+    expect_eq("(cookie, state) of every socket: inet_diag as read here vs "
+              "ss", ss0, _diag_cookies(ds))
+    _works(ns, ds, nsocks, True)
+    _no_autoload(t)
 
     stop = "/tmp/tcpconn-loadunload-stop.%d" % os.getpid()
     if os.path.exists(stop):
@@ -288,7 +366,9 @@ def test_load_unload_cycles(t):
     retries_per_cycle = []
     t_unload, t_load, t_works = [], [], []
     start = time.monotonic()
+    ph = _Phases()
     for cyc in range(ncycles):
+        ph.mark("other")
         # dumps in flight and a half-read file, all in the test netns
         a_nl, a_fid = _in_ns(ns, dumplib.genl_sock, 4096, True)
         b_nl, b_fid = _in_ns(ns, dumplib.genl_sock, 4096, True)
@@ -298,16 +378,20 @@ def test_load_unload_cycles(t):
                "cycle %d: genl family" % cyc, "registered", "not found")
         da = dumplib.Dump(a_nl, a_fid, rlib.SOCKETS_GET)
         db = dumplib.Dump(b_nl, b_fid, rlib.LISTENERS_GET)
+        ph.mark("genl socks")
         expect(not da.step() and not db.step(),
                "cycle %d: dumps after one recvmsg()" % cyc, "not finished",
                "finished (too few sockets for several skbs)")
+        ph.mark("dumps start")
         with ns.entered():
             pfd = os.open("/proc/net/tcpconn/sockets", os.O_RDONLY)
         try:
             expect(len(os.read(pfd, 100)) == 100, "cycle %d: first 100 "
                    "bytes of sockets" % cyc, "read", "short read")
             # a dump in flight holds the module (genl family .module)
+            ph.mark("proc open+read")
             e = dumplib.delete_module()
+            ph.mark("rmmod refused")
             rm["with dumps in flight: " + dumplib.errname(e)] += 1
             expect(e in (errno.EWOULDBLOCK, errno.EBUSY),
                    "cycle %d: rmmod with two dumps in flight" % cyc,
@@ -324,8 +408,10 @@ def test_load_unload_cycles(t):
                        "each socket once", probs)
                 expect_eq("cycle %d: sockets in the continued dump" % cyc,
                           nsocks, len({c for c, _ in got}))
+            ph.mark("continue dump")
             a_nl.close()
             b_nl.close()        # closed mid-dump
+            ph.mark("close")
             # unload: bounded retries while the netlink reader holds it
             t0 = time.monotonic()
             tries = 0
@@ -342,6 +428,7 @@ def test_load_unload_cycles(t):
                     raise TestFail("cycle %d: module still held after 30 s "
                                    "(%d rmmod tries)" % (cyc, tries))
                 time.sleep(0.01)
+            ph.mark("rmmod")
             rm["unloaded"] += 1
             retries_per_cycle.append(tries)
             t_unload.append(time.monotonic() - t0)
@@ -359,6 +446,7 @@ def test_load_unload_cycles(t):
                           "EIO", _ename(e.errno))
         finally:
             os.close(pfd)
+        ph.mark("after-unload checks")
         with ns.entered():
             for p in ("/proc/net/tcpconn/sockets", "/proc/tcpconn/summary",
                       "/proc/net/tcpconn"):
@@ -380,14 +468,18 @@ def test_load_unload_cycles(t):
                       "ENOENT", _ename(err))
         finally:
             nl.close()
+        ph.mark("gone checks")
         # and back
         t0 = time.monotonic()
         e = dumplib.finit_module(ko)
         expect_eq("cycle %d: insmod %s" % (cyc, ko), "ok", dumplib.errname(e))
         t_load.append(time.monotonic() - t0)
+        ph.mark("insmod")
         t0 = time.monotonic()
-        _works(ns, nsocks, cyc % 10 == 9 or cyc == ncycles - 1)
+        _works(ns, ds, nsocks, cyc % 10 == 9 or cyc == ncycles - 1)
         t_works.append(time.monotonic() - t0)
+        ph.mark("works full" if cyc % 10 == 9 or cyc == ncycles - 1
+                else "works")
     took = time.monotonic() - start
 
     stop_readers()
@@ -407,6 +499,7 @@ def test_load_unload_cycles(t):
     t.note("rmmod took max %.3fs, insmod max %.3fs, checks after insmod "
            "%.1fs in all" % (max(t_unload or [0]), max(t_load or [0]),
                              sum(t_works)))
+    t.note("seconds per cycle by phase: %s" % ph.text(ncycles))
     t.note("runner saw while unloaded: %s" % ", ".join(
         "%s %d" % kv for kv in sorted(seen.items())))
     t.note("readers: %s" % ", ".join("%s %d" % kv
