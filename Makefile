@@ -124,4 +124,5 @@ deb:
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
 	$(MAKE) -C userspace clean
+	$(MAKE) -C tests/reliability clean
 	rm -rf build

@@ -48,6 +48,8 @@ scripts/deps.sh || { echo "deps failed"; echo "0 passed, 1 failed"; exit 1; }
 echo "== host: client build and unit tests"
 host=$logs/host.txt
 step "$logs/userspace-build.log" "userspace build" make -s -C userspace >"$host"
+# nl_fuzz's sender runs in the guests, which cannot compile: built here
+step "$logs/nlfuzz-build.log" "nlfuzz build" make -s -C tests/reliability >>"$host"
 if make -s -C userspace test >"$logs/unit.log" 2>&1; then :; fi
 # one line per cmocka test, so failures are named; the wrapper's final
 # "N passed, N failed" must agree, or something ran that we did not see
