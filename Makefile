@@ -6,6 +6,9 @@
 #   make                 module for KDIR + userspace client
 #   make check           everything, on every supported kernel, in QEMU
 #   make demo            boot Debian 6.12 in QEMU and show --listeners
+#   make bench           tcpconn vs ss, /proc/net/tcp, netstat at 10k-250k
+#                        connections, in QEMU; BENCH_N, BENCH_REPS,
+#                        BENCH_KERNELS (see bench/README.md)
 #   make style           checkpatch --strict and sparse on module/ kunit/
 #   make reliability-long  the long reliability run (1M fuzzed messages, 10 min
 #                        of churn per kernel; KERNELS="deb612 debug")
@@ -42,9 +45,11 @@ DKMS_SRC = /usr/src/tcpconn-$(TCPCONN_VERSION)
 DKMS_FILES := Kbuild VERSION $(sort $(wildcard module/*.[ch] kunit/*.[ch] \
 	include/uapi/linux/*.h))
 
-.PHONY: all module userspace check demo style clean install install-module \
-	install-client dkms-source dkms-install dkms-uninstall deb \
-	reliability-long
+.PHONY: all module userspace check demo bench style clean install \
+	install-module install-client dkms-source dkms-install dkms-uninstall \
+	deb reliability-long
+export BENCH_N BENCH_REPS BENCH_KERNELS BENCH_MEM BENCH_APPEND BENCH_PERF \
+	BENCH_LOCK BENCH_RESULTS BENCH_OUT
 
 all: module userspace
 
@@ -63,6 +68,9 @@ reliability-long:
 
 demo:
 	scripts/demo.sh
+
+bench:
+	bench/run.sh
 
 style:
 	scripts/style.sh

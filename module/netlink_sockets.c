@@ -14,8 +14,10 @@
 #include <linux/slab.h>
 #include <linux/socket.h>
 #include <net/genetlink.h>
+#include <net/inet_timewait_sock.h>
 #include <net/netlink.h>
 #include <net/sock.h>
+#include <net/tcp_states.h>
 #include <linux/tcpconn.h>
 
 #include "compat.h"
@@ -214,9 +216,24 @@ static int tcpconn_fill_socket(struct sock *sk, void *data)
 {
 	struct tcpconn_sockets_arg *arg = data;
 	struct netlink_callback *cb = arg->cb;
+	u32 states = arg->st->filter.states;
 	struct tcpconn_socket s;
 	void *hdr;
 
+	/*
+	 * The state costs a load or two, the snapshot far more (sock_i_ino()
+	 * takes a lock): with a state filter (--timewait), drop the other
+	 * sockets first. The snapshot's own state is what the filter below
+	 * decides on, should it have changed in between.
+	 */
+	if (states) {
+		int kstate = READ_ONCE(sk->sk_state);
+		int sub = kstate == TCP_TIME_WAIT ?
+			READ_ONCE(inet_twsk(sk)->tw_substate) : 0;
+
+		if (!(states & BIT(tcpconn_state_of(kstate, sub))))
+			return 0;
+	}
 	tcpconn_socket_snapshot(sk, &s);
 	if (s.state == TCPCONN_STATE_UNSPEC ||
 	    !tcpconn_filter_match(&arg->st->filter, &s))

@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Install every host package tcpconn needs to build, test and demo.
 # Idempotent and quiet when everything is already there.
+#   scripts/deps.sh          make check, make demo
+#   scripts/deps.sh bench    what make bench needs on top
 set -euo pipefail
 
 PKGS=(
@@ -27,6 +29,11 @@ PKGS=(
 	# guest
 	qemu-system-x86 busybox-static iproute2 nftables procps python3
 )
+if [ "${1:-}" = bench ]; then
+	# the guest runs the host's binaries: netstat and perf are compared
+	# with and profile there; the plot is drawn on the host
+	PKGS=(net-tools linux-perf util-linux python3-matplotlib)
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Kernel style gates for module/, kunit/ and the UAPI header:
+# Kernel style gates for module/, kunit/, the UAPI header and the
+# benchmark's module (bench/bare_walk.c):
 # checkpatch.pl --strict (from the debug kernel's Debian source tree) and
 # sparse via Kbuild's C=2 against the debug kernel. One ok/not ok line each.
 set -uo pipefail
@@ -19,7 +20,7 @@ checkpatch=$KDIR/source/scripts/checkpatch.pl
 [ -x "$checkpatch" ] || checkpatch=$(readlink -f "$KDIR/source")/scripts/checkpatch.pl
 
 rc=0
-for f in module/*.[ch] kunit/*.[ch] include/uapi/linux/tcpconn.h; do
+for f in module/*.[ch] kunit/*.[ch] include/uapi/linux/tcpconn.h bench/bare_walk.c; do
 	if out=$(perl "$checkpatch" --strict --no-tree --terse --show-types \
 		--ignore FILE_PATH_CHANGES -f "$f" 2>&1) &&
 	   ! echo "$out" | grep -qE '(ERROR|WARNING|CHECK):'; then
@@ -39,6 +40,21 @@ if [ $status -eq 0 ] && [ -z "$warnings" ]; then
 	echo "ok - sparse C=2 ($kname)"
 else
 	echo "not ok - sparse C=2 ($kname)"
+	echo "$log" | tail -n 30 | sed 's/^/    /' >&2
+	rc=1
+fi
+
+# The benchmark's module, built apart (never part of tcpconn.ko).
+bw=$top/build/$kname-bench
+mkdir -p "$bw"
+rsync -a bench/Kbuild bench/bare_walk.c "$bw/"
+log=$(make -s -C "$KDIR" M="$bw" C=2 modules 2>&1 >/dev/null)
+status=$?
+warnings=$(echo "$log" | grep -E '(warning|error):' | grep -v '^make')
+if [ $status -eq 0 ] && [ -z "$warnings" ]; then
+	echo "ok - sparse C=2 bench/bare_walk.c ($kname)"
+else
+	echo "not ok - sparse C=2 bench/bare_walk.c ($kname)"
 	echo "$log" | tail -n 30 | sed 's/^/    /' >&2
 	rc=1
 fi

@@ -97,3 +97,72 @@ void agg_free(struct agg *a)
 	free(a->index);
 	memset(a, 0, sizeof(*a));
 }
+
+/*
+ * The low bits, folded with the rest: socket cookies come from counters,
+ * so a dump's cookies are runs of consecutive values, which land in
+ * consecutive slots here (no collisions, and memory is touched in order)
+ * where a mixing hash would scatter them over the whole table.
+ */
+static size_t u64set_slot(uint64_t v, unsigned int bits)
+{
+	v ^= v >> 32;
+	v ^= v >> bits;
+	return (size_t)(v & (((uint64_t)1 << bits) - 1));
+}
+
+static int u64set_grow(struct u64set *s)
+{
+	unsigned int bits = s->bits ? s->bits + 1 : 10;
+	size_t size = (size_t)1 << bits, mask = size - 1, i;
+	uint64_t *slots;
+
+	if (bits >= 8 * sizeof(size_t) - 4)
+		return -1;
+	slots = calloc(size, sizeof(*slots));
+	if (!slots)
+		return -1;
+	for (i = 0; s->bits && i < (size_t)1 << s->bits; i++) {
+		size_t j;
+
+		if (!s->slots[i])
+			continue;
+		for (j = u64set_slot(s->slots[i], bits); slots[j];
+		     j = (j + 1) & mask)
+			;
+		slots[j] = s->slots[i];
+	}
+	free(s->slots);
+	s->slots = slots;
+	s->bits = bits;
+	return 0;
+}
+
+int u64set_add(struct u64set *s, uint64_t v)
+{
+	size_t mask, j;
+
+	if (!v) {
+		if (s->has_zero)
+			return 0;
+		s->has_zero = 1;
+		return 1;
+	}
+	if ((s->len + 1) * 2 > ((size_t)1 << s->bits) || !s->slots) {
+		if (u64set_grow(s))
+			return -1;
+	}
+	mask = ((size_t)1 << s->bits) - 1;
+	for (j = u64set_slot(v, s->bits); s->slots[j]; j = (j + 1) & mask)
+		if (s->slots[j] == v)
+			return 0;
+	s->slots[j] = v;
+	s->len++;
+	return 1;
+}
+
+void u64set_free(struct u64set *s)
+{
+	free(s->slots);
+	memset(s, 0, sizeof(*s));
+}

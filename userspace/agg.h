@@ -38,4 +38,21 @@ void agg_sort(struct agg *a, int (*cmp)(const void *, const void *));
 
 void agg_free(struct agg *a);
 
+/*
+ * A set of 64-bit values (socket cookies, one per socket of a dump):
+ * open addressing on the values themselves, the slot taken from a value's
+ * low bits folded with its high bits (see u64set_slot()). Zeroed is empty.
+ */
+struct u64set {
+	uint64_t *slots;	/* 0 is an empty slot; the value 0 is @has_zero */
+	unsigned int bits;	/* 1 << bits slots, at least 2 * len */
+	size_t len;
+	int has_zero;
+};
+
+/* Add @v: 1 if it is new, 0 if it was there, -1 if memory ran out. */
+int u64set_add(struct u64set *s, uint64_t v);
+
+void u64set_free(struct u64set *s);
+
 #endif /* TCPCONN_AGG_H */

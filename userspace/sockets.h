@@ -108,7 +108,7 @@ struct sockets_collect {
 	void *data;
 	size_t seen;	/* sockets passed to @fn */
 	size_t dups;	/* sockets dropped: cookie already passed to @fn */
-	struct agg cookies;	/* of uint64_t: the cookies passed (set up lazily) */
+	struct u64set cookies;	/* the cookies passed to @fn */
 };
 int sockets_collect_cb(const struct nlmsghdr *nlh, void *data);
 void sockets_collect_free(struct sockets_collect *c);

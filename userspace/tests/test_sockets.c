@@ -592,6 +592,40 @@ static void test_cli_parse(void **state)
 	assert_int_equal(o.out.top, 20);
 }
 
+/* The dump's cookie set: runs of counters, scattered values, zero. */
+static void test_cookie_set(void **state)
+{
+	struct u64set set = { 0 };
+	uint64_t i, v;
+
+	(void)state;
+	for (i = 0; i < 100000; i++)
+		assert_int_equal(u64set_add(&set, 5000 + i), 1);
+	for (i = 0; i < 100000; i += 7)
+		assert_int_equal(u64set_add(&set, 5000 + i), 0);
+	/* multiples of the table size: every one in the same first slot */
+	for (i = 1; i <= 2000; i++) {
+		v = i << 40;
+		assert_int_equal(u64set_add(&set, v), 1);
+		assert_int_equal(u64set_add(&set, v), 0);
+	}
+	for (i = 0, v = 1; i < 50000; i++) {
+		v = v * UINT64_C(6364136223846793005) + 1442695040888963407;
+		if (u64set_add(&set, v) == 1)
+			assert_int_equal(u64set_add(&set, v), 0);
+	}
+	assert_int_equal(u64set_add(&set, 0), 1);
+	assert_int_equal(u64set_add(&set, 0), 0);
+	assert_int_equal(u64set_add(&set, UINT64_MAX), 1);
+	assert_int_equal(u64set_add(&set, UINT64_MAX), 0);
+	assert_true(set.len >= 152000);
+	assert_true(((size_t)1 << set.bits) >= 2 * set.len);
+	u64set_free(&set);
+	assert_null(set.slots);
+	assert_int_equal(u64set_add(&set, 3), 1);
+	u64set_free(&set);
+}
+
 int run_sockets_tests(int *total)
 {
 	static const struct CMUnitTest tests[] = {
@@ -600,6 +634,7 @@ int run_sockets_tests(int *total)
 		cmocka_unit_test(test_parse_malformed),
 		cmocka_unit_test(test_dump_intr_and_filter),
 		cmocka_unit_test(test_dump_intr_dedup_by_cookie),
+		cmocka_unit_test(test_cookie_set),
 		cmocka_unit_test(test_dump_bad_message_fails),
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_states_parse),
