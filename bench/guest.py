@@ -209,7 +209,11 @@ class Bench:
                           "seconds": "%.6f" % seconds,
                           "tw_before": "" if tw0 is None else tw0,
                           "tw_after": "" if tw1 is None else tw1,
-                          "extra": extra})
+                          "extra": extra,
+                          # when it ended, seconds since the guest script
+                          # started: to line runs up with TIME_WAIT
+                          # generations and with each other
+                          "at": "%.1f" % (time.monotonic() - self.t_start)})
 
     # ---- setup ------------------------------------------------------------
     def sysctls(self):
@@ -284,6 +288,12 @@ class Bench:
         """A TIME_WAIT generation that outlives the next @need seconds."""
         if not self.tw_target:
             return
+        # A run that overlaps the mass expiry of a generation (tens of
+        # thousands of TIME_WAIT sockets unhashed within seconds, 60 s
+        # after they were made) competes with it for the CPU and sees its
+        # sockets vanish mid-walk: at 250k, --sockets took 48-53 s instead
+        # of 12 s when that happened. Room for a run 1.5x the longest seen.
+        need *= 1.5
         if self.tw_start is None or time.monotonic() + need + TW_MARGIN > \
                 self.tw_start + TW_LIFE:
             self.tw_refresh()
@@ -376,8 +386,16 @@ class Bench:
         m1 = mem_used()
         self.meta["mem_per_established_socket"] = round((m1 - m0) / (2 * n))
         lg.cmd("orphans %d" % self.orphans())
+        time.sleep(1)
+        m2 = mem_used()
         self.tw_refresh()
         self.meta["build_tw_s"] = self.meta["tw_refresh_s"][0]
+        time.sleep(1)
+        if self.tw_target:
+            # the connections' other sockets are closed again by now: what
+            # stays is the TIME_WAIT sockets (and allocator slack)
+            self.meta["mem_per_timewait_socket"] = round(
+                (mem_used() - m2) / self.tw_target)
         self.meta["slab_object_size"] = slab_sizes()
         ss = sockstat()
         log("built: sockstat %s" % ss)

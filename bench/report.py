@@ -107,6 +107,9 @@ def load(run):
     rates = {}
     rate_pairs = {}     # tool: [(round, per second)]
     tw = []     # TIME_WAIT sockets before and after each timed load run
+    # timed load runs during which a TIME_WAIT generation expired (the
+    # count fell by over a tenth of the generation): (tool, rep, s, tw0, tw1)
+    expired = []
     with open(os.path.join(run, "raw.csv")) as f:
         for r in csv.DictReader(f):
             if r["phase"] == "rate":
@@ -115,11 +118,16 @@ def load(run):
                     (int(r["rep"]), float(r["extra"])))
                 continue
             if r["phase"] == "load" and r["tw_before"]:
-                tw += [int(r["tw_before"]), int(r["tw_after"])]
+                tw0, tw1 = int(r["tw_before"]), int(r["tw_after"])
+                tw += [tw0, tw1]
+                target = meta.get("tw_target", 0)
+                if target and tw0 - tw1 > target // 10:
+                    expired.append((r["tool"], int(r["rep"]),
+                                    float(r["seconds"]), tw0, tw1))
             times.setdefault((r["phase"], r["tool"]), []).append(
                 float(r["seconds"]))
     return {"meta": meta, "times": times, "rates": rates,
-            "rate_pairs": rate_pairs, "tw": tw,
+            "rate_pairs": rate_pairs, "tw": tw, "expired": expired,
             "dir": run}
 
 
@@ -324,6 +332,32 @@ class Report:
             self.csv.append(self.row(run, "load", "target", rid, desc, None,
                                      v, vmin, "ratio", op, goal, met))
         L.append("")
+        if run["expired"]:
+            L.append("Timed runs of this boot during which a TIME_WAIT "
+                     "generation expired (tens of thousands of timers "
+                     "unhashing sockets while the command ran; see "
+                     "bench/README.md): " + "; ".join(
+                         "%s round %d, %s (TIME_WAIT %s → %s)"
+                         % (LABELS.get(t, t), rep, fmt_t(sec), fmt_n(a),
+                            fmt_n(b))
+                         for t, rep, sec, a, b in run["expired"]) + ".")
+            hit = {t for t, _, _, _, _ in run["expired"]}
+            for rid, desc, num, den, op, goal in RATIOS:
+                if op is None or not hit & {num, den}:
+                    continue
+                skip = {(t, rep) for t, rep, _, _, _ in run["expired"]}
+                a = [x for i, x in enumerate(run["times"][("load", num)])
+                     if (num, i + 1) not in skip]
+                b = [x for i, x in enumerate(run["times"][("load", den)])
+                     if (den, i + 1) not in skip]
+                if a and b:
+                    L.append("")
+                    L.append("Without those runs, %s: %s (medians of %d and "
+                             "%d runs), goal %s %s." % (
+                                 desc, fmt_r(med(a) / med(b)), len(a),
+                                 len(b), "≥" if op == ">=" else "≤",
+                                 fmt_r(goal)))
+            L.append("")
 
         L.append("## Times")
         L.append("")
@@ -435,17 +469,21 @@ class Report:
         L.append("| per established socket | " + " | ".join(
             "%s B" % fmt_n(r["meta"]["mem_per_established_socket"])
             for r in self.runs) + " |")
+        # not measured by the first version of guest.py: "–", not 0
         L.append("| per TIME_WAIT socket | " + " | ".join(
-            "%s B" % fmt_n(r["meta"].get("mem_per_timewait_socket", 0))
+            "%s B" % fmt_n(r["meta"]["mem_per_timewait_socket"])
+            if "mem_per_timewait_socket" in r["meta"] else "–"
             for r in self.runs) + " |")
         for slab in ("TCP", "tw_sock_TCP", "request_sock_TCP"):
             L.append("| slab object `%s` | %s |" % (slab, " | ".join(
                 "%s B" % r["meta"]["slab_object_size"].get(slab, "–")
                 for r in self.runs)))
         L.append("")
-        L.append("Files: [CSV](%s.csv), [plot](%s.png); raw per-run "
-                 "results are in build/bench/ of the run." %
-                 (self.base(), self.base()))
+        L.append("Files: [CSV](%s.csv), [plot](%s.png); the raw results "
+                 "of each boot (raw.csv, meta.json), from which `bench/"
+                 "report.py` regenerates these tables, are in [raw/%s/]"
+                 "(raw/%s/)." % (self.base(), self.base(), self.base(),
+                                 self.base()))
         L.append("")
         L.append("![time vs N](%s.png)" % self.base())
         L.append("")

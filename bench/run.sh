@@ -80,6 +80,13 @@ for k in $kernels; do
 	if [ ${#runs[@]} -gt 0 ]; then
 		md=$(/usr/bin/python3 bench/report.py --results "$results" "${runs[@]}")
 		echo "bench: $k: $md" >&2
+		# the raw results beside the tables, so that anyone can check
+		# or regenerate them: bench/report.py --results DIR raw/X/*
+		for r in "${runs[@]}"; do
+			raw=$results/raw/$(basename "$md" .md)/$(basename "$r")
+			mkdir -p "$raw"
+			cp "$r/raw.csv" "$r/meta.json" "$raw/"
+		done
 		sed -n '/^## Targets/,/^## Times/p' "$md" | sed '$d'
 	fi
 done
