@@ -144,7 +144,7 @@ run_kernel() {
 	out=$logs/$k-guest
 	mkdir -p "$out"
 	# The suite takes ~8 min per Debian kernel under TCG (the 66k-socket
-	# test alone 3-5 min), ~18 with the reliability tests (deb612); the
+	# test alone 3-5 min), ~11 with the reliability tests (deb612: 651 s); the
 	# KASAN+lockdep guest runs KUnit on top, several times slower (~35 min).
 	# Room to grow, and for a loaded CI host.
 	vm_timeout=2400
