@@ -32,30 +32,27 @@ for f in module/*.[ch] kunit/*.[ch] include/uapi/linux/tcpconn.h bench/bare_walk
 	fi
 done
 
+# sparse_result NAME STATUS LOG: one ok/not ok line for a C=2 build
+sparse_result() {
+	local warnings
+	warnings=$(echo "$3" | grep -E '(warning|error):' | grep -v '^make')
+	if [ "$2" -eq 0 ] && [ -z "$warnings" ]; then
+		echo "ok - sparse C=2 $1($kname)"
+	else
+		echo "not ok - sparse C=2 $1($kname)"
+		echo "$3" | tail -n 30 | sed 's/^/    /' >&2
+		rc=1
+	fi
+}
+
 # C=2 re-checks every file whether or not it needs rebuilding.
 log=$(scripts/build-module.sh "$kname" C=2 2>&1 >/dev/null)
-status=$?
-warnings=$(echo "$log" | grep -E '(warning|error):' | grep -v '^make')
-if [ $status -eq 0 ] && [ -z "$warnings" ]; then
-	echo "ok - sparse C=2 ($kname)"
-else
-	echo "not ok - sparse C=2 ($kname)"
-	echo "$log" | tail -n 30 | sed 's/^/    /' >&2
-	rc=1
-fi
+sparse_result "" $? "$log"
 
 # The benchmark's module, built apart (never part of tcpconn.ko).
 bw=$top/build/$kname-bench
 mkdir -p "$bw"
 rsync -a bench/Kbuild bench/bare_walk.c "$bw/"
 log=$(make -s -C "$KDIR" M="$bw" C=2 modules 2>&1 >/dev/null)
-status=$?
-warnings=$(echo "$log" | grep -E '(warning|error):' | grep -v '^make')
-if [ $status -eq 0 ] && [ -z "$warnings" ]; then
-	echo "ok - sparse C=2 bench/bare_walk.c ($kname)"
-else
-	echo "not ok - sparse C=2 bench/bare_walk.c ($kname)"
-	echo "$log" | tail -n 30 | sed 's/^/    /' >&2
-	rc=1
-fi
+sparse_result "bench/bare_walk.c " $? "$log"
 exit $rc
