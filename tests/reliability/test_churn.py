@@ -152,11 +152,18 @@ def acceptq_worker(deadline, lsts):
 class Bounds:
     """What the summary must show whatever the churn does."""
 
-    def __init__(self, listen, estab, ehash, max_tw):
+    def __init__(self, listen, estab, ehash, max_tw, closers):
         self.listen = listen        # {family: listeners}
         self.estab = estab          # {family: stable ESTABLISHED sockets}
         self.ehash = ehash
+        # The kernel's cap is not exact: inet_twsk_alloc() compares
+        # tw_refcount with tcp_max_tw_buckets and __inet_twsk_schedule()
+        # increments it later, without a lock in between.  Every execution
+        # context that can sit in that window at once (each task closing
+        # sockets, and each CPU's softirq) may take the count one past the
+        # cap; CI saw 4097 with a cap of 4096 on 2 vCPUs.
         self.max_tw = max_tw
+        self.tw_limit = max_tw + closers + (os.cpu_count() or 1)
 
     def problems(self, sm, prev, who):
         p = []
@@ -175,9 +182,11 @@ class Bounds:
         if tot["ehash_buckets"] != self.ehash:
             p.append("%s: ehash_buckets (expected %d, got %d)"
                      % (who, self.ehash, tot["ehash_buckets"]))
-        if tot["tw_count"] > self.max_tw:
-            p.append("%s: tw_count (expected <= tcp_max_tw_buckets %d, got %d)"
-                     % (who, self.max_tw, tot["tw_count"]))
+        if tot["tw_count"] > self.tw_limit:
+            p.append("%s: tw_count (expected <= %d: tcp_max_tw_buckets %d plus "
+                     "the closing tasks and CPUs that may race its check, "
+                     "got %d)" % (who, self.tw_limit, self.max_tw,
+                                  tot["tw_count"]))
         if prev:
             for k, v in sm["TcpExt"].items():
                 if v < prev.get(k, 0):
@@ -510,7 +519,9 @@ def test_churn_exactly_once(t):
     listen = {"IPv4": sum(1 for l in lsts if l.family == "inet"),
               "IPv6": sum(1 for l in lsts if l.family == "inet6")}
     estab = {"IPv4": 2 * len(p4) + len(pm), "IPv6": 2 * len(p6) + len(pm)}
-    bounds = Bounds(listen, estab, own, max_tw)
+    # tasks that close sockets during the run: the churn workers and the
+    # accept-queue worker
+    bounds = Bounds(listen, estab, own, max_tw, nworkers + 1)
 
     ss0 = socklib.ss_socks(ns)
     missing = stable - {s.cookie for s in ss0}
