@@ -145,7 +145,8 @@ run_kernel() {
 	mkdir -p "$out"
 	# The suite takes ~8 min per Debian kernel under TCG (the 66k-socket
 	# test alone 3-5 min), ~11 with the reliability tests (deb612: 651 s); the
-	# KASAN+lockdep guest runs KUnit on top, several times slower (~35 min).
+	# KASAN+lockdep guest runs KUnit on top, several times slower (~30 min,
+	# without the 66k-socket test, which would add 20).
 	# Room to grow, and for a loaded CI host.
 	vm_timeout=2400
 	[ "$k" = debug ] && vm_timeout=3600

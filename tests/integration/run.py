@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """tcpconn guest integration tests.
 
-    /usr/bin/python3 tests/integration/run.py --stat PATH [-k FILTER]... [-v]
+    /usr/bin/python3 tests/integration/run.py --stat PATH [-k FILTER]...
+        [-x NAME]... [-v]
     /usr/bin/python3 tests/integration/run.py --stat PATH --not-loaded
     /usr/bin/python3 tests/integration/run.py --list
 
@@ -10,7 +11,9 @@ Runs as root inside the test VM, with tcpconn.ko loaded (or, with
 --not-loaded, after rmmod). Prints one "ok - NAME" or "not ok - NAME: reason"
 line per test, "# ..." diagnostics, and last "N passed, N failed"; exits 1
 when a test failed (or none ran). -k keeps the tests whose name contains one
-of the comma-separated substrings (repeatable).
+of the comma-separated substrings (repeatable); -x leaves out the tests of
+those comma-separated names (exact), each reported by a "# not run" line and
+counted nowhere.
 """
 import sys
 
@@ -139,6 +142,8 @@ def main():
     ap.add_argument("-k", action="append", default=[], metavar="FILTER",
                     help="run tests whose name contains one of these "
                     "comma-separated substrings")
+    ap.add_argument("-x", action="append", default=[], metavar="NAME",
+                    help="leave out the tests of these comma-separated names")
     ap.add_argument("--not-loaded", action="store_true",
                     help="run the checks for a system without tcpconn.ko")
     ap.add_argument("--list", action="store_true", help="list test names")
@@ -151,9 +156,15 @@ def main():
         if args.not_loaded else test_listeners.TESTS + test_summary.TESTS + \
         test_sockets.TESTS + test_views.TESTS + test_prometheus.TESTS + \
         test_ynl.TESTS
+    known = {x[0] for x in tests}
     if args.k:
         subs = [s for k in args.k for s in k.split(",") if s]
         tests = [x for x in tests if any(s in x[0] for s in subs)]
+    left_out = {s for x in args.x for s in x.split(",") if s}
+    unknown = left_out - known
+    if unknown:
+        ap.error("-x: no test named %s" % ", ".join(sorted(unknown)))
+    tests = [x for x in tests if x[0] not in left_out]
     if args.list:
         for name, _, limit in tests:
             print(name)
@@ -164,6 +175,8 @@ def main():
 
     if os.geteuid() != 0:
         print("# must run as root")
+    for name in sorted(left_out):
+        print("# not run (-x): %s" % name)
     start = time.monotonic()
     passed = failed = 0
     for name, fn, limit in tests:
