@@ -461,8 +461,9 @@ class Report:
         L.append("")
         L.append("Growth of used memory (MemTotal − MemFree − Buffers − "
                  "Cached) while building, per socket: established sockets "
-                 "include both ends' socket, file and inode; slab object "
-                 "sizes from /proc/slabinfo.")
+                 "include both ends' socket, file and inode; per TIME_WAIT "
+                 "socket, the growth of the `tw_sock_TCP` slab (objects "
+                 "and slack); slab object sizes from /proc/slabinfo.")
         L.append("")
         L.append("| | " + " | ".join("N=" + fmt_n(n) for n in ns) + " |")
         L.append("|---|" + "---:|" * len(ns))
