@@ -115,30 +115,29 @@ def mem_used():
     return m["MemTotal"] - m["MemFree"] - m["Buffers"] - m["Cached"]
 
 
+def slabinfo():
+    """{cache name: its /proc/slabinfo fields}, {} when unreadable."""
+    try:
+        return {f[0]: f for f in (line.split() for line in
+                                  read("/proc/slabinfo").splitlines()[2:])}
+    except OSError:
+        return {}
+
+
 def slab_bytes(name):
     """Memory the slab cache NAME holds (its slabs' pages), or None."""
-    try:
-        for line in read("/proc/slabinfo").splitlines()[2:]:
-            f = line.split()
-            if f[0] == name:
-                # pagesperslab, then "... : slabdata active num sharedavail"
-                return int(f[5]) * int(f[f.index("slabdata") + 2]) * \
-                    os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
+    f = slabinfo().get(name)
+    if f is None:
+        return None
+    # pagesperslab, then "... : slabdata active_slabs num_slabs sharedavail"
+    return int(f[5]) * int(f[f.index("slabdata") + 2]) * \
+        os.sysconf("SC_PAGE_SIZE")
 
 
 def slab_sizes(names=("TCP", "tw_sock_TCP", "request_sock_TCP")):
-    out = {}
-    try:
-        for line in read("/proc/slabinfo").splitlines()[2:]:
-            f = line.split()
-            if f[0] in names:
-                out[f[0]] = int(f[3])
-    except OSError:
-        pass
-    return out
+    """{cache name: object size} of NAMES."""
+    info = slabinfo()
+    return {n: int(info[n][3]) for n in names if n in info}
 
 
 class Loadgen:

@@ -18,7 +18,6 @@ import json
 import os
 import statistics
 import sys
-import time
 
 # name -> (what it is, for the tables)
 LABELS = {
@@ -341,11 +340,11 @@ class Report:
                          % (LABELS.get(t, t), rep, fmt_t(sec), fmt_n(a),
                             fmt_n(b))
                          for t, rep, sec, a, b in run["expired"]) + ".")
-            hit = {t for t, _, _, _, _ in run["expired"]}
+            skip = {(t, rep) for t, rep, _, _, _ in run["expired"]}
+            hit = {t for t, _ in skip}
             for rid, desc, num, den, op, goal in RATIOS:
                 if op is None or not hit & {num, den}:
                     continue
-                skip = {(t, rep) for t, rep, _, _, _ in run["expired"]}
                 a = [x for i, x in enumerate(run["times"][("load", num)])
                      if (num, i + 1) not in skip]
                 b = [x for i, x in enumerate(run["times"][("load", den)])

@@ -28,7 +28,7 @@ PROC_ERRORS = {"open": {errno.ENOENT}, "read": {errno.EIO}}
 # ...and through the /proc/tcpconn symlink, EINVAL while rmmod removes it:
 # the symlink's ->get_link (proc_get_link(), fs/proc/inode.c) fails with
 # EINVAL once remove_proc_entry() has started on it (use_pde() fails)
-LINK_OPEN_ERRORS = {errno.ENOENT, errno.EINVAL}
+LINK_OPEN_ERRORS = PROC_ERRORS["open"] | {errno.EINVAL}
 # ENOENT: family (id) not registered; EPROTONOSUPPORT: the dump started
 # while the module was going (netlink_dump_start()'s try_module_get())
 NL_ERRORS = {errno.ENOENT, errno.EPROTONOSUPPORT}
